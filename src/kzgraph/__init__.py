@@ -1,0 +1,76 @@
+"""kzgraph: a linked-data knowledge graph of a country's diaspora engagement.
+
+The public API (names are imported lazily so that ``import kzgraph`` stays cheap)::
+
+    kzgraph.validate(paths=None) -> ValidationReport
+    kzgraph.graph() -> rdflib.Graph            # the bundled ontology + data, cached
+    kzgraph.queries() -> list[StoredQuery]
+    kzgraph.query(name, endpoint=None, **params) -> QueryResult
+    kzgraph.sparql(text, endpoint=None) -> QueryResult
+    kzgraph.build(out="dist") -> Path
+    kzgraph.factsheet(country=None, fmt="md") -> str
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kzgraph.errors import (
+    EndpointError,
+    InputError,
+    KzgraphError,
+    ParameterError,
+    QueryNotFoundError,
+    RDFSyntaxError,
+    SPARQLSyntaxError,
+    ValidationFailed,
+)
+
+__version__ = "1.0.0"
+
+#: Namespaces of the graph (see ontology/README.md).
+BASE = "https://w3id.org/kzgraph/"
+ONTOLOGY = BASE + "ontology#"
+
+_LAZY = {
+    "validate": ("kzgraph.validation", "validate"),
+    "ValidationReport": ("kzgraph.validation", "ValidationReport"),
+    "graph": ("kzgraph.store", "graph"),
+    "queries": ("kzgraph.catalogue", "queries"),
+    "StoredQuery": ("kzgraph.catalogue", "StoredQuery"),
+    "query": ("kzgraph.querying", "query"),
+    "sparql": ("kzgraph.querying", "sparql"),
+    "QueryResult": ("kzgraph.results", "QueryResult"),
+    "build": ("kzgraph.release", "build"),
+    "factsheet": ("kzgraph.factsheet", "factsheet"),
+}
+
+__all__ = [
+    "BASE",
+    "ONTOLOGY",
+    "EndpointError",
+    "InputError",
+    "KzgraphError",
+    "ParameterError",
+    "QueryNotFoundError",
+    "RDFSyntaxError",
+    "SPARQLSyntaxError",
+    "ValidationFailed",
+    "__version__",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'kzgraph' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

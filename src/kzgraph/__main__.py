@@ -1,0 +1,5 @@
+import sys
+
+from kzgraph.cli import main
+
+sys.exit(main())

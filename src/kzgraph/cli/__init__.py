@@ -1,0 +1,67 @@
+"""The `kzgraph` command: a thin layer over the public API.
+
+Each sub-command lives in its own module exposing ``register(subparsers)``; the module sets
+``func`` (args -> exit code) as the parser default. Heavy libraries are imported inside those
+functions, never at module level, so ``kzgraph --help`` stays quick."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from kzgraph.errors import EXIT_INPUT, KzgraphError
+
+# One module per group of sub-commands; the order is the order of `kzgraph --help`.
+COMMAND_MODULES = ("validate", "query", "build", "factsheet")
+
+EPILOG = """exit codes:
+  0  success (validate: the graph conforms)
+  1  the graph does not conform to the shapes (validate, build)
+  2  unusable input: missing file, malformed RDF or SPARQL, unknown query or parameter,
+     unreachable endpoint, bad arguments
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kzgraph",
+        description="A linked-data knowledge graph of diaspora engagement (EUDiF factsheets).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    from kzgraph import __version__
+
+    parser.add_argument("--version", action="version", version=f"kzgraph {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"kzgraph.cli.{name}")
+        except ModuleNotFoundError as exc:  # a command still being built is simply absent
+            if exc.name != f"kzgraph.cli.{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_INPUT
+    try:
+        return int(args.func(args))
+    except KzgraphError as exc:
+        print(f"kzgraph {args.command}: error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
