@@ -1,0 +1,539 @@
+"""Loading RDF files: into an rdflib Graph (validation, the Python API) or a pyoxigraph Store
+(fast local SPARQL).
+
+Files are parsed by pyoxigraph's Rust parser (several times faster than rdflib's) and, for
+rdflib, converted term by term; a syntax error becomes :class:`~kzgraph.errors.RDFSyntaxError`
+naming the file, the 1-based line and the parser's message. While loading we record, for every
+subject, the files that describe it (:class:`SourceMap`), so that a validation report can say
+where a resource lives.
+
+Heavy libraries are imported inside the functions: importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kzgraph import paths as _paths
+from kzgraph.errors import InputError, RDFSyntaxError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyoxigraph
+    import rdflib
+
+__all__ = [
+    "SourceMap",
+    "cache_dir",
+    "expand_paths",
+    "graph",
+    "load_files",
+    "load_store",
+    "oxigraph_store",
+    "source_map",
+]
+
+PathArg = str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class _Format:
+    label: str  # for messages
+    rdflib: str  # rdflib parser name
+    oxigraph: str  # pyoxigraph.RdfFormat attribute
+
+
+_TURTLE = _Format("Turtle", "turtle", "TURTLE")
+_FORMATS: dict[str, _Format] = {
+    ".ttl": _TURTLE,
+    ".turtle": _TURTLE,
+    ".nt": _Format("N-Triples", "nt", "N_TRIPLES"),
+    ".jsonld": _Format("JSON-LD", "json-ld", "JSON_LD"),
+    ".rdf": _Format("RDF/XML", "xml", "RDF_XML"),
+    ".owl": _Format("RDF/XML", "xml", "RDF_XML"),
+}
+_SUPPORTED = "use .ttl (Turtle), .nt (N-Triples), .jsonld (JSON-LD) or .rdf/.owl (RDF/XML)"
+
+
+# ------------------------------------------------------------------------------------------
+# Which file describes which resource
+# ------------------------------------------------------------------------------------------
+
+
+def node_key(term: Any) -> str:
+    """A backend-neutral key for a subject: the IRI itself, or ``_:id`` for a blank node.
+
+    Accepts rdflib and pyoxigraph terms and plain IRI strings."""
+    if type(term) is str:
+        return term
+    name = type(term).__name__
+    if name in ("BNode", "BlankNode"):
+        return "_:" + (term.value if name == "BlankNode" else str(term))
+    if name == "NamedNode":
+        return term.value
+    return str(term)
+
+
+class SourceMap:
+    """For each subject (IRI or blank node), the files in which it is a subject, in load order."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, list[str]] = {}
+
+    def add(self, subject: Any, file: str) -> None:
+        files = self._files.setdefault(node_key(subject), [])
+        if file not in files:
+            files.append(file)
+
+    def _add_keys(self, keys: Iterable[str], file: str) -> None:
+        for key in keys:
+            files = self._files.setdefault(key, [])
+            if file not in files:
+                files.append(file)
+
+    def files(self, subject: Any) -> tuple[str, ...]:
+        """The files describing ``subject`` (an rdflib/pyoxigraph term or an IRI string)."""
+        return tuple(self._files.get(node_key(subject), ()))
+
+    def subjects(self) -> list[str]:
+        return list(self._files)
+
+    def iri_count(self) -> int:
+        """How many distinct IRI subjects (resources) were loaded."""
+        return sum(1 for key in self._files if not key.startswith("_:"))
+
+    def update(self, other: SourceMap) -> None:
+        for key, files in other._files.items():
+            mine = self._files.setdefault(key, [])
+            mine.extend(f for f in files if f not in mine)
+
+    def __contains__(self, subject: Any) -> bool:
+        return node_key(subject) in self._files
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def __repr__(self) -> str:
+        return f"<SourceMap: {len(self._files)} subjects>"
+
+
+_SOURCES_ATTR = "_kzgraph_sources"
+
+
+def source_map(graph: rdflib.Graph) -> SourceMap:
+    """The :class:`SourceMap` recorded when ``graph`` was loaded by :func:`load_files`
+    (an empty one for a graph built otherwise)."""
+    sources = getattr(graph, _SOURCES_ATTR, None)
+    return sources if isinstance(sources, SourceMap) else SourceMap()
+
+
+# ------------------------------------------------------------------------------------------
+# Paths
+# ------------------------------------------------------------------------------------------
+
+
+def display_path(path: Path) -> str:
+    """How a file is named in messages: relative to the working directory when below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def expand_paths(paths: Iterable[PathArg]) -> list[Path]:
+    """Files and folders -> the RDF files to read. A folder gives its ``*.ttl`` files
+    (recursively, sorted); a file is kept as given. Duplicates are dropped (first wins).
+
+    Raises InputError for a missing path, an empty folder or an unknown file extension."""
+    result: list[Path] = []
+    seen: set[Path] = set()
+    for arg in paths:
+        path = Path(arg)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*.ttl") if p.is_file())
+            if not found:
+                raise InputError("the folder holds no .ttl files", file=str(path),
+                                 hint="give Turtle files, or a folder that holds them")
+        elif path.is_file():
+            if path.suffix.lower() not in _FORMATS:
+                raise InputError(f"unsupported RDF file type {path.suffix or '(none)'!r}",
+                                 file=str(path), hint=_SUPPORTED)
+            found = [path]
+        elif path.exists():
+            raise InputError("not a regular file or folder", file=str(path))
+        else:
+            raise InputError("no such file or folder", file=str(path),
+                             hint="check the path (relative paths start at the current folder)")
+        for file in found:
+            real = file.resolve()
+            if real not in seen:
+                seen.add(real)
+                result.append(file)
+    return result
+
+
+def _format_of(path: Path) -> _Format:
+    try:
+        return _FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise InputError(f"unsupported RDF file type {path.suffix or '(none)'!r}",
+                         file=str(path), hint=_SUPPORTED) from None
+
+
+# ------------------------------------------------------------------------------------------
+# Parse errors -> file:line: message
+# ------------------------------------------------------------------------------------------
+
+# pyoxigraph prefixes its messages with the position, which we report separately:
+# "Parser error at line 3 column 11: ...", "... at line 3 between columns 1 and 6: ...",
+# "... between line 4 column 11 and line 6 column 1: ..."
+_OX_POSITION = re.compile(r"^Parser error (?:at|between) line [^:]*:\s*")
+_HINT_SYNTAX = ("fix the syntax at that position; an error reported at the start of a statement "
+                "often means the previous one lacks its closing ' .'")
+
+
+def _syntax_error(fmt: _Format, file: str, line: int | None, column: int | None,
+                  message: str) -> RDFSyntaxError:
+    where = f" (column {column})" if column else ""
+    return RDFSyntaxError(f"malformed {fmt.label}: {message.strip()}{where}", file=file,
+                          line=line, hint=_HINT_SYNTAX if line else None)
+
+
+def _from_oxigraph_error(exc: SyntaxError, path: Path, fmt: _Format, file: str) -> RDFSyntaxError:
+    text = str(exc.args[0]) if exc.args else str(exc)
+    line = exc.lineno if isinstance(exc.lineno, int) and exc.lineno > 0 else None
+    column = exc.offset if isinstance(exc.offset, int) and exc.offset > 0 else None
+    if line is None:
+        # pyoxigraph's RDF/XML parser gives no position; rdflib's (SAX) does.
+        located = _locate_with_rdflib(path, fmt, file)
+        if located is not None:
+            return located
+    return _syntax_error(fmt, file, line, column, _OX_POSITION.sub("", text))
+
+
+def _from_rdflib_error(exc: BaseException, fmt: _Format, file: str) -> RDFSyntaxError:
+    """rdflib's parsers report positions in different ways; normalise to a 1-based line."""
+    from xml.sax import SAXParseException
+
+    from rdflib.plugins.parsers.notation3 import BadSyntax
+
+    if isinstance(exc, BadSyntax):
+        # BadSyntax.lines is the parser's running line counter, which can already be past the
+        # error (e.g. at end of file); the character offset _i into the decoded document is
+        # exact, so count the newlines before it.
+        try:
+            text = exc._str.decode("utf-8")
+            index = int(exc._i)
+            line = text.count("\n", 0, index) + 1
+            column = index - (text.rfind("\n", 0, index) + 1) + 1
+        except (AttributeError, TypeError, ValueError, UnicodeDecodeError):
+            line, column = exc.lines + 1, None
+        return _syntax_error(fmt, file, line, column, str(exc._why))
+    if isinstance(exc, SAXParseException):
+        column = exc.getColumnNumber()
+        return _syntax_error(fmt, file, exc.getLineNumber(),
+                             column + 1 if isinstance(column, int) else None, exc.getMessage())
+    if isinstance(exc, json.JSONDecodeError):
+        return _syntax_error(fmt, file, exc.lineno, exc.colno, exc.msg)
+    return _syntax_error(fmt, file, None, None, str(exc) or type(exc).__name__)
+
+
+def _locate_with_rdflib(path: Path, fmt: _Format, file: str) -> RDFSyntaxError | None:
+    import rdflib
+
+    try:
+        rdflib.Graph().parse(str(path), format=fmt.rdflib)
+    except Exception as exc:  # any parser failure: we only want its position
+        error = _from_rdflib_error(exc, fmt, file)
+        return error if error.line is not None else None
+    return None
+
+
+# ------------------------------------------------------------------------------------------
+# Files -> rdflib.Graph
+# ------------------------------------------------------------------------------------------
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def _parse_oxigraph(path: PathArg, fmt: _Format, file: str) -> Any:
+    """A pyoxigraph QuadParser over the file (lazy: syntax errors surface while iterating)."""
+    import pyoxigraph as ox
+
+    return ox.parse(path=str(path), format=getattr(ox.RdfFormat, fmt.oxigraph),
+                    base_iri=Path(path).resolve().as_uri(), rename_blank_nodes=True,
+                    without_named_graphs=True)
+
+
+def _read_error(exc: OSError, file: str) -> InputError:
+    return InputError(f"cannot read the file: {exc.strerror or exc}", file=file)
+
+
+def _load_oxigraph_into(graph: rdflib.Graph, path: Path, fmt: _Format, file: str,
+                        sources: SourceMap, memo: dict[Any, Any]) -> None:
+    import pyoxigraph as ox
+    from rdflib import BNode, Literal, URIRef
+
+    named, blank, literal = ox.NamedNode, ox.BlankNode, ox.Literal
+
+    def convert(term: Any) -> Any:
+        kind = type(term)
+        if kind is named:
+            value: Any = URIRef(term.value)
+        elif kind is blank:
+            value = BNode(term.value)
+        elif kind is literal:
+            if term.language:
+                value = Literal(term.value, lang=term.language)
+            elif term.datatype.value == _XSD_STRING:
+                value = Literal(term.value)  # what rdflib's own parser gives for "..."
+            else:
+                value = Literal(term.value, datatype=URIRef(term.datatype.value))
+        else:
+            raise InputError("RDF-star triple terms are not supported", file=file)
+        memo[term] = value
+        return value
+
+    add = graph.store.add
+    subjects: dict[Any, None] = {}
+    parser = _parse_oxigraph(path, fmt, file)
+    try:
+        for quad in parser:
+            s = memo.get(quad.subject)
+            if s is None:
+                s = convert(quad.subject)
+            p = memo.get(quad.predicate)
+            if p is None:
+                p = convert(quad.predicate)
+            o = memo.get(quad.object)
+            if o is None:
+                o = convert(quad.object)
+            subjects[s] = None
+            add((s, p, o), graph, quoted=False)
+    except SyntaxError as exc:
+        raise _from_oxigraph_error(exc, path, fmt, file) from None
+    except OSError as exc:
+        raise _read_error(exc, file) from None
+    sources._add_keys((node_key(s) for s in subjects), file)
+    bound = {str(ns) for _, ns in graph.namespaces()}
+    for prefix, namespace in (parser.prefixes or {}).items():
+        if namespace not in bound:
+            graph.bind(prefix, URIRef(namespace), override=False)
+
+
+def _load_rdflib_into(graph: rdflib.Graph, path: Path, fmt: _Format, file: str,
+                      sources: SourceMap) -> None:
+    import rdflib
+
+    part = rdflib.Graph(bind_namespaces="none")
+    try:
+        part.parse(str(path), format=fmt.rdflib)
+    except OSError as exc:
+        raise _read_error(exc, file) from None
+    except Exception as exc:  # every rdflib parser raises its own type
+        raise _from_rdflib_error(exc, fmt, file) from None
+    subjects: dict[Any, None] = {}
+    add = graph.store.add
+    for triple in part:
+        subjects[triple[0]] = None
+        add(triple, graph, quoted=False)
+    sources._add_keys((node_key(s) for s in subjects), file)
+    for prefix, namespace in part.namespaces():
+        graph.bind(prefix, namespace, override=False)
+
+
+def load_files(paths: Iterable[PathArg], *, graph: rdflib.Graph | None = None,
+               sources: SourceMap | None = None, parser: str = "oxigraph") -> rdflib.Graph:
+    """Parse RDF files (and folders of ``*.ttl``) into one rdflib Graph.
+
+    The format follows the extension (.ttl, .nt, .jsonld, .rdf/.owl). Each file is parsed once;
+    blank nodes are kept apart between files. The subjects of each file are recorded in a
+    :class:`SourceMap` (``sources`` if given), available afterwards as ``source_map(graph)``.
+    ``parser="rdflib"`` uses rdflib's own parsers instead of pyoxigraph's.
+
+    Raises InputError for a missing or unreadable file, RDFSyntaxError (with file and 1-based
+    line) for a file that does not parse."""
+    if parser not in ("oxigraph", "rdflib"):
+        raise ValueError(f"parser must be 'oxigraph' or 'rdflib', not {parser!r}")
+    import rdflib
+
+    files = expand_paths(paths)
+    target = graph if graph is not None else rdflib.Graph()
+    if sources is None:  # loading more files into a loaded graph extends its map
+        sources = getattr(target, _SOURCES_ATTR, None) or SourceMap()
+    memo: dict[Any, Any] = {}  # one rdflib term per distinct term: fewer objects, faster
+    for path in files:
+        fmt = _format_of(path)
+        file = display_path(path)
+        if parser == "rdflib":
+            _load_rdflib_into(target, path, fmt, file, sources)
+        else:
+            _load_oxigraph_into(target, path, fmt, file, sources, memo)
+    setattr(target, _SOURCES_ATTR, sources)
+    return target
+
+
+def _bundled_graph_files() -> list[Path]:
+    files = _paths.graph_files()
+    if not files:
+        raise InputError(f"no ontology or data files found under {_paths.bundle_root()}",
+                         hint="run from a kzgraph checkout or set KZGRAPH_HOME to one")
+    return files
+
+
+@functools.cache
+def graph() -> rdflib.Graph:
+    """The bundled ontology + data as one rdflib Graph, parsed once per process.
+
+    The same object is returned on every call: copy it before changing it."""
+    return load_files(_bundled_graph_files())
+
+
+# ------------------------------------------------------------------------------------------
+# Files -> pyoxigraph.Store, with an on-disk cache
+# ------------------------------------------------------------------------------------------
+
+_CACHE_FORMAT = 1
+_CACHE_KEEP = 4  # cached stores kept per cache folder (the newest ones)
+
+
+def cache_dir() -> Path:
+    """Where kzgraph caches things: $KZGRAPH_CACHE, else $XDG_CACHE_HOME/kzgraph, else
+    ~/.cache/kzgraph."""
+    env = os.environ.get("KZGRAPH_CACHE")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "kzgraph"
+
+
+def _fill_store(store: pyoxigraph.Store, files: list[Path]) -> None:
+    for path in files:
+        fmt = _format_of(path)
+        file = display_path(path)
+        try:
+            store.extend(_parse_oxigraph(path, fmt, file))
+        except SyntaxError as exc:
+            raise _from_oxigraph_error(exc, path, fmt, file) from None
+        except OSError as exc:
+            raise _read_error(exc, file) from None
+
+
+def _cache_key(files: list[Path]) -> str:
+    """sha256 over the files' names and bytes, the kzgraph and pyoxigraph versions."""
+    import pyoxigraph
+
+    from kzgraph import __version__
+
+    digest = hashlib.sha256()
+    digest.update(f"kzgraph {__version__} pyoxigraph {pyoxigraph.__version__} "
+                  f"cache {_CACHE_FORMAT}\n".encode())
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise _read_error(exc, display_path(path)) from None
+        digest.update(f"{path.name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def _open_cached(entry: Path, key: str) -> pyoxigraph.Store | None:
+    """The cached store if it is complete and matches ``key``; None otherwise."""
+    import pyoxigraph as ox
+
+    try:
+        meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+        if meta.get("key") != key or meta.get("format") != _CACHE_FORMAT:
+            return None
+        store = ox.Store.read_only(str(entry / "store"))
+        if len(store) != meta.get("triples"):
+            return None
+        return store
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def _prune_cache(root: Path, keep: Path) -> None:
+    entries = sorted((p for p in root.glob("store-*") if p.is_dir() and p != keep),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[_CACHE_KEEP - 1:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _build_cached(files: list[Path], key: str) -> pyoxigraph.Store:
+    """Build the store in a private folder, then publish it with one atomic rename."""
+    import pyoxigraph as ox
+
+    root = cache_dir()
+    entry = root / f"store-{key[:32]}"
+    cached = _open_cached(entry, key) if entry.exists() else None
+    if cached is not None:
+        return cached
+    tmp = root / f".tmp-{key[:16]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        tmp.mkdir(parents=True)
+        store = ox.Store(str(tmp / "store"))
+        try:
+            _fill_store(store, files)
+            store.flush()
+            count = len(store)
+        finally:
+            del store  # closes RocksDB before the folder moves
+        meta = {"format": _CACHE_FORMAT, "key": key, "triples": count,
+                "files": [display_path(p) for p in files]}
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        if entry.exists():  # stale or corrupt (we could not open it): replace it
+            shutil.rmtree(entry, ignore_errors=True)
+        # If another process published the same entry first, the rename fails: use theirs.
+        with contextlib.suppress(OSError):
+            tmp.rename(entry)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    cached = _open_cached(entry, key)
+    if cached is None:
+        raise OSError(f"the cached store in {entry} does not open")
+    _prune_cache(root, entry)
+    return cached
+
+
+def load_store(paths: Iterable[PathArg], *, cache: bool = False) -> pyoxigraph.Store:
+    """Parse RDF files (and folders of ``*.ttl``) into a pyoxigraph Store (default graph).
+
+    With ``cache=True`` the store lives on disk under :func:`cache_dir`, keyed by the sha256 of
+    the files' bytes (and the kzgraph and pyoxigraph versions), and is returned read-only;
+    an unusable, stale or corrupt cache entry is rebuilt, and if the cache folder cannot be
+    written the store is built in memory. Errors as for :func:`load_files`."""
+    import pyoxigraph as ox
+
+    files = expand_paths(paths)
+    if cache:
+        key = _cache_key(files)
+        try:
+            return _build_cached(files, key)
+        except OSError:
+            pass  # read-only home, full disk, RocksDB trouble: fall back to memory
+    store = ox.Store()
+    _fill_store(store, files)
+    return store
+
+
+@functools.cache
+def oxigraph_store() -> pyoxigraph.Store:
+    """The bundled ontology + data as a pyoxigraph Store, for fast local SPARQL.
+
+    Opened from the on-disk cache when the files are unchanged (read-only; copy the quads into
+    a new ``pyoxigraph.Store()`` to change them), otherwise built and cached."""
+    return load_store(_bundled_graph_files(), cache=True)
+
