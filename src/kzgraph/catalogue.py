@@ -15,7 +15,7 @@ served unchanged by grlc (https://github.com/CLARIAH/grlc). Parsing mirrors grlc
     #+ method: GET
     #+ endpoint_in_url: False
 
-    SELECT ... WHERE { ?obs dem:origin ?_country_iri . OPTIONAL { ... } FILTER(...?__year_xsd_gYear...) }
+    SELECT ... WHERE { ?obs dem:origin ?_country_iri . FILTER(... ?__year_xsd_gYear ...) }
 
 Parameter variables: ``?_NAME[_TYPE]`` is required, ``?__NAME[_TYPE]`` optional; NAME has no
 underscore (grlc's regex ``[^_]+``). TYPE (see :data:`TYPE_SUFFIXES`):
@@ -63,19 +63,21 @@ from kzgraph.errors import InputError, QueryNotFoundError
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 #: XSD datatype names grlc recognises as a type suffix (grlc ``static.XSD_DATATYPES``).
-GRLC_XSD_DATATYPES = frozenset(
-    "decimal float double integer positiveInteger negativeInteger nonPositiveInteger "
-    "nonNegativeInteger long int short byte unsignedLong unsignedInt unsignedShort unsignedByte "
-    "dateTime date gYearMonth gYear duration gMonthDay gDay gMonth string normalizedString token "
-    "language NMTOKEN NMTOKENS Name NCName ID IDREFS ENTITY ENTITIES QName boolean hexBinary "
-    "base64Binary anyURI notation".split()
-)
+GRLC_XSD_DATATYPES = frozenset((
+    "decimal", "float", "double", "integer", "positiveInteger", "negativeInteger",
+    "nonPositiveInteger", "nonNegativeInteger", "long", "int", "short", "byte", "unsignedLong",
+    "unsignedInt", "unsignedShort", "unsignedByte", "dateTime", "date", "gYearMonth", "gYear",
+    "duration", "gMonthDay", "gDay", "gMonth", "string", "normalizedString", "token", "language",
+    "NMTOKEN", "NMTOKENS", "Name", "NCName", "ID", "IDREFS", "ENTITY", "ENTITIES", "QName",
+    "boolean", "hexBinary", "base64Binary", "anyURI", "notation",
+))
 
 #: XSD integer types, validated as integers (with their sign constraints).
-INTEGER_TYPES = frozenset(
-    "integer positiveInteger negativeInteger nonPositiveInteger nonNegativeInteger long int short "
-    "byte unsignedLong unsignedInt unsignedShort unsignedByte".split()
-)
+INTEGER_TYPES = frozenset((
+    "integer", "positiveInteger", "negativeInteger", "nonPositiveInteger", "nonNegativeInteger",
+    "long", "int", "short", "byte", "unsignedLong", "unsignedInt", "unsignedShort",
+    "unsignedByte",
+))
 
 #: The parameter types kzgraph checks, keyed by the XSD local name they come from.
 _XSD_KIND = {
@@ -117,7 +119,8 @@ _TOKEN = re.compile(
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)
   | (?P<langtag>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)
-  | (?P<pname>(?:[^\W\d_][\w.\-]*)?:(?:(?:[\w:%\-]|\\.)(?:[\w.:%\-]|\\.)*(?:[\w:%\-]|\\.)|(?:[\w:%\-]|\\.))?)
+  | (?P<pname>(?:[^\W\d_][\w.\-]*)?:
+        (?:(?:[\w:%\-]|\\.)(?:[\w.:%\-]|\\.)*(?:[\w:%\-]|\\.)|(?:[\w:%\-]|\\.))?)
   | (?P<number>[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?))
   | (?P<name>[^\W\d][\w\-]*)
   | (?P<punct>\^\^|&&|\|\||<=|>=|!=|[{}()\[\].,;*=<>!+\-/^|?])
@@ -358,14 +361,14 @@ def _load_yaml(text: str, where: str) -> dict[str, Any]:
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(block, Loader=loader)  # noqa: S506 - a safe loader
+        data = yaml.load(block, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = numbers[min(mark.line, len(numbers) - 1)] if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(f"the #+ decorators are not valid YAML: {problem}", file=where,
-                         line=line, hint="grlc decorators are YAML lines starting with '#+ '")
-        from None
+                         line=line, hint="grlc decorators are YAML lines starting with '#+ '"
+                         ) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -571,18 +574,37 @@ def iter_problems(stored: StoredQuery) -> Iterator[str]:
     """grlc-compatibility problems of a stored query (tests assert there are none).
 
     grlc substitutes a parameter by rewriting the text ``?_name_type`` -> ``<value>``, so a
-    parameter must not be projected (``SELECT <iri>`` is not SPARQL) and no other variable may
-    start with a parameter's name; kzgraph binds it with an injected VALUES block, which needs a
-    WHERE clause."""
-    all_vars = {t.text[1:] for t in tokens(stored.text) if t.kind == "var"}
+    parameter must not be projected (``SELECT <iri>`` is not SPARQL); kzgraph binds it with
+    VALUES in the outer WHERE group, which must exist and reach the parameter; every required
+    parameter needs a default so that the query runs as it is (tests, expected results)."""
     projected = projected_variables(stored.text) or []
     for p in stored.parameters:
         if p.variable in projected:
             yield f"parameter ?{p.variable} is projected (grlc would write SELECT <value>)"
-        for v in all_vars:
-            if v != p.variable and v.startswith(p.variable):
-                yield f"variable ?{v} starts with parameter ?{p.variable} (grlc rewrites text)"
-    if stored.parameters and where_clause(tokens(stored.text)) is None:
+    toks = tokens(stored.text)
+    span = where_clause(toks)
+    if stored.parameters and span is None:
         yield "parameters need a WHERE { } clause (not CONSTRUCT WHERE's short form)"
+    if span is not None:
+        # A VALUES block in the outer group does not reach into a sub-SELECT that does not
+        # project the variable (and grlc forbids projecting it).
+        inside = _subselect_ranges(toks, span)
+        for p in stored.parameters:
+            spots = [i for i, t in enumerate(toks) if t.kind == "var" and t.text[1:] == p.variable]
+            if spots and all(any(a < i < b for a, b in inside) for i in spots):
+                yield (f"parameter ?{p.variable} is only used inside a sub-SELECT; use it in "
+                       "the outer WHERE group")
+    for p in stored.parameters:
+        if p.required:
+            yield (f"required parameter '{p.name}' has no default: give one in '#+ defaults:' "
+                   "so the query runs as it is (tests and expected results use the defaults)")
     if not stored.summary:
         yield "no '#+ summary:'"
+
+
+def _subselect_ranges(toks: list[Token], span: tuple[int, int]) -> list[tuple[int, int]]:
+    out = []
+    for i in range(span[0], span[1]):
+        if toks[i].text == "{" and toks[i].kind == "punct" and toks[i + 1].is_keyword("SELECT"):
+            out.append((i, _matching(toks, i)))
+    return out

@@ -11,8 +11,8 @@ How parameters reach a query (never by formatting a value into the query text)
 
    * ``engine="rdflib"``: ``Graph.query(text, initBindings={var: term})`` - the query text is
      not touched.
-   * ``engine="oxigraph"`` (default) and remote endpoints: a ``VALUES (?var ...) { (term ...) }``
-     block is inserted as the first element of the query's WHERE group. The terms in it are
+   * ``engine="oxigraph"`` (default) and remote endpoints: ``VALUES ?var { term }`` clauses are
+     inserted as the first elements of the query's WHERE group. The terms in it are
      written by pyoxigraph in N-Triples form (``<iri>`` with an IRI that cannot contain
      ``<>"{}|^`\\`` or spaces; ``"..."`` with every ``"``, ``\\``, newline and control character
      escaped, then ``^^<datatype>`` or ``@lang``), so each one is exactly one RDF-term token
@@ -38,7 +38,7 @@ import re
 import threading
 from collections.abc import Mapping
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -349,10 +349,9 @@ def check_syntax(text: str, where: str = "query") -> str:
 
 
 def inject_values(text: str, bindings: Mapping[str, Term]) -> str:
-    """``text`` with ``VALUES (?v ...) { (term ...) }`` first in its WHERE group.
+    """``text`` with ``VALUES ?var { term }`` clauses first in its WHERE group.
 
     The terms are N-Triples written by pyoxigraph; each is re-lexed and must be one term.
-    When the WHERE group is a sub-SELECT the block wraps it: ``{ VALUES ... { SELECT ... } }``.
     Nothing else of the text changes (and no line break is added: parser positions still point
     into the original file)."""
     if not bindings:
@@ -363,18 +362,22 @@ def inject_values(text: str, bindings: Mapping[str, Term]) -> str:
         raise ParameterError("this query has no WHERE { } group to bind parameters in "
                              "(CONSTRUCT WHERE's short form or DESCRIBE without WHERE)")
     open_i, close_i = span
-    names, terms = [], []
+    clauses = []
     for variable, term in bindings.items():
         if not re.fullmatch(r"[A-Za-z0-9_]+", variable):
             raise ParameterError(f"not a variable name: {variable!r}")
         written = term.n3()
         _check_single_term(written)
-        names.append("?" + variable)
-        terms.append(written)
-    block = f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }} "
-    open_at, close_at = toks[open_i].end, toks[close_i].start
-    if open_i + 1 < len(toks) and toks[open_i + 1].is_keyword("SELECT"):
-        return text[:open_at] + block + "{ " + text[open_at:close_at] + " }" + text[close_at:]
+        clauses.append(f"VALUES ?{variable} {{ {written} }}")
+    # One single-variable VALUES per parameter: Virtuoso 7.2 fails to compile a multi-variable
+    # VALUES row next to an OPTIONAL with a FILTER ("ssg_print_rvr_fixed_val(): no
+    # SPART_VARR_FIXED"); the join of one-row tables is the same solution.
+    block = " " + " ".join(clauses) + " "
+    if open_i + 1 < close_i and toks[open_i + 1].is_keyword("SELECT"):
+        # VALUES outside a sub-SELECT would not reach the variables inside it.
+        raise ParameterError("parameters cannot be bound when the WHERE clause is a single "
+                             "sub-SELECT; use them in the outer WHERE group")
+    open_at = toks[open_i].end
     return text[:open_at] + block + text[open_at:]
 
 
@@ -392,60 +395,18 @@ def _check_single_term(written: str) -> None:
 # Local graph
 # --------------------------------------------------------------------------------------------
 
-_PRIVATE: dict[str, Any] = {}
-
-
-def _signature() -> tuple[tuple[str, int, int], ...]:
-    from kzgraph import paths
-
-    out = []
-    for f in paths.graph_files():
-        st = f.stat()
-        out.append((str(f), st.st_mtime_ns, st.st_size))
-    return tuple(out)
-
-
 def _oxigraph_store() -> Any:
-    """The bundled graph in a pyoxigraph Store (kzgraph.store's when it exists)."""
-    try:
-        from kzgraph.store import oxigraph_store
-    except ModuleNotFoundError as exc:  # a checkout without store.py: load the files here
-        if exc.name != "kzgraph.store":
-            raise
-    else:
-        return oxigraph_store()
-    sig = _signature()
-    if _PRIVATE.get("ox_sig") != sig:
-        import pyoxigraph
+    """The bundled graph in a pyoxigraph Store (kzgraph.store: cached on disk)."""
+    from kzgraph.store import oxigraph_store
 
-        store = pyoxigraph.Store()
-        for f, _, _ in sig:
-            try:
-                store.load(path=f, format=pyoxigraph.RdfFormat.TURTLE)
-            except SyntaxError as exc:
-                raise InputError(f"not valid Turtle: {exc}", file=f) from None
-        _PRIVATE.update(ox=store, ox_sig=sig)
-    return _PRIVATE["ox"]
+    return oxigraph_store()
 
 
 def _rdflib_graph() -> Any:
-    """The bundled graph as an rdflib Graph (kzgraph.store's when it exists)."""
-    try:
-        from kzgraph.store import graph
-    except ModuleNotFoundError as exc:
-        if exc.name != "kzgraph.store":
-            raise
-    else:
-        return graph()
-    sig = _signature()
-    if _PRIVATE.get("rdflib_sig") != sig:
-        import rdflib
+    """The bundled graph as an rdflib Graph (kzgraph.store: parsed once per process)."""
+    from kzgraph.store import graph
 
-        g = rdflib.Graph()
-        for f, _, _ in sig:
-            g.parse(f, format="turtle")
-        _PRIVATE.update(rdflib=g, rdflib_sig=sig)
-    return _PRIVATE["rdflib"]
+    return graph()
 
 
 def _engine_of(store: Any, engine: str | None) -> str:
@@ -513,6 +474,14 @@ def _run_rdflib(graph: Any, text: str, bindings: Mapping[str, Term], form: str, 
         raise syntax_error(text, exc.msg, where, exc.lineno, exc.col) from None
     except SyntaxError as exc:
         raise syntax_error(text, str(exc), where) from None
+    except InputError:
+        raise
+    except Exception as exc:  # rdflib's evaluator fails with plain Python errors
+        # e.g. TypeError sorting ORDER BY keys that are unbound in some rows (rdflib 7.x)
+        raise InputError(f"{where}: rdflib could not run the query "
+                         f"({type(exc).__name__}: {' '.join(str(exc).split())}); the default "
+                         "engine, oxigraph, runs it (rdflib fails on ORDER BY keys that are "
+                         "unbound in some rows: COALESCE(STR(?x), \"\") avoids that)") from None
     return QueryResult("SELECT", names, rows, source="rdflib", query=text, prefixes=prefixes)
 
 
@@ -568,16 +537,17 @@ def query(name: str, /, endpoint: str | None = None, *, timeout: float = DEFAULT
 
 def sparql(text: str, endpoint: str | None = None, *, timeout: float = DEFAULT_TIMEOUT,
            engine: str | None = None, store: Any = None, default_graph: str | None = None,
-           validate: bool = True) -> QueryResult:
+           validate: bool = True, where: str = "query") -> QueryResult:
     """Run an ad-hoc SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE); a QueryResult.
 
-    The text is parsed first (SPARQLSyntaxError with line and column); ``validate=False``
-    skips that for a remote endpoint's own extensions (an update is still refused)."""
+    The text is parsed first (SPARQLSyntaxError ``where:line:column: message``);
+    ``validate=False`` skips that for a remote endpoint's own extensions (an update is still
+    refused). Other arguments as for :func:`query`."""
     if validate or endpoint is None:
-        form = check_syntax(text)
+        form = check_syntax(text, where)
     else:
         form = catalogue.query_form(text) or ""
         if not form:
-            check_syntax(text)  # raises: not a query
+            check_syntax(text, where)  # raises: not a query
     return _execute(text, form, {}, endpoint=endpoint, timeout=timeout, engine=engine,
-                    store=store, default_graph=default_graph, where="query")
+                    store=store, default_graph=default_graph, where=where)

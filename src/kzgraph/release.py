@@ -334,6 +334,7 @@ class PrefixMap:
         self._by_ns = sorted(((ns, p) for p, ns in prefixes.items()), key=lambda x: -len(x[0]))
         self._ns_of: dict[str, str] = {ns: p for p, ns in prefixes.items()}
         self._cache: dict[str, tuple[str, str] | None] = {}
+        self._term_prefix: dict[Any, str | None] = {}
 
     def split(self, iri: str) -> tuple[str, str] | None:
         """(prefix, local) for an IRI that a declared namespace covers with a safe local
@@ -362,27 +363,26 @@ class PrefixMap:
         """The prefixes the IRIs of these triples (incl. datatypes) need."""
         import pyoxigraph as ox
 
-        used: set[str] = set()
-        seen: set[str] = set()
-
-        def visit(term: Any) -> None:
-            if isinstance(term, ox.NamedNode):
-                iri = term.value
-            elif isinstance(term, ox.Literal):
-                iri = term.datatype.value
-            else:
-                return
-            if iri in seen:
-                return
-            seen.add(iri)
-            hit = self.split(iri)
-            if hit:
-                used.add(hit[0])
-
+        terms: set[Any] = set()
         for t in triples:
-            visit(t.subject)
-            visit(t.predicate)
-            visit(t.object)
+            terms.add(t.subject)
+            terms.add(t.predicate)
+            terms.add(t.object)
+        used: set[str] = set()
+        cache = self._term_prefix
+        for term in terms:
+            if term in cache:
+                prefix = cache[term]
+            else:
+                if isinstance(term, ox.NamedNode):
+                    hit = self.split(term.value)
+                elif isinstance(term, ox.Literal):
+                    hit = self.split(term.datatype.value)
+                else:
+                    hit = None
+                prefix = cache[term] = hit[0] if hit else None
+            if prefix:
+                used.add(prefix)
         return {p: self.prefixes[p] for p in sorted(used)}
 
     def jsonld_context(self, prefixes: dict[str, str] | None = None) -> dict[str, str]:
@@ -393,7 +393,8 @@ class PrefixMap:
 def jsonld_bytes(triples: Sequence[pyoxigraph.Triple], pm: PrefixMap) -> bytes:
     """Compact JSON-LD, flattened: {"@context": {...}, "@graph": [nodes]} with the context
     inline (so that every parser reads it offline; context.jsonld holds the same mapping).
-    Literal lexical forms are kept as strings; nodes, keys and values in sorted order."""
+    Literal lexical forms are kept as strings; nodes, keys and values in sorted order, one
+    node per line."""
     import pyoxigraph as ox
 
     context = pm.jsonld_context(pm.used(triples))
@@ -431,8 +432,13 @@ def jsonld_bytes(triples: Sequence[pyoxigraph.Triple], pm: PrefixMap) -> bytes:
             node.setdefault("@type", []).append(node_id(t.object))
         else:
             node.setdefault(compact(t.predicate.value), []).append(value(t.object))
-    doc = {"@context": context, "@graph": list(nodes.values())}
-    return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    # One node per line: diff-friendly, and json's C encoder (not used with indent) is fast.
+    def dump(obj: Any) -> str:
+        return json.dumps(obj, ensure_ascii=False, sort_keys=True)
+
+    body = ",\n".join(dump(node) for node in nodes.values())
+    text = f'{{"@context": {dump(context)},\n"@graph": [\n{body}\n]}}\n'
+    return text.encode("utf-8")
 
 
 def ntriples_bytes(triples: Iterable[pyoxigraph.Triple]) -> bytes:
@@ -451,7 +457,31 @@ def serialise(triples: Sequence[pyoxigraph.Triple], ext: str, pm: PrefixMap) -> 
     if ext == "nt":
         return ntriples_bytes(triples)
     data = ox.serialize(triples, format=getattr(ox.RdfFormat, fmt), prefixes=pm.used(triples))
-    return bytes(data or b"")
+    return _sorted_header(bytes(data or b""), ext)
+
+
+_XMLNS_RE = re.compile(rb'\s+xmlns(?::[\w.-]+)?="[^"]*"')
+
+
+def _sorted_header(data: bytes, ext: str) -> bytes:
+    """pyoxigraph writes the prefix declarations in an order of its own (a hash map): sort
+    them, so that the bytes depend on the triples alone."""
+    if ext == "ttl":
+        lines = data.split(b"\n")
+        n = 0
+        while n < len(lines) and lines[n].startswith(b"@prefix "):
+            n += 1
+        return b"\n".join(sorted(lines[:n]) + lines[n:])
+    if ext == "rdf":
+        start = data.find(b"<rdf:RDF")
+        end = data.find(b">", start)
+        if start >= 0 and end > start:
+            tag = data[start:end]
+            attrs = sorted(a.strip() for a in _XMLNS_RE.findall(tag))
+            rest = _XMLNS_RE.sub(b"", tag)
+            tag = rest + b"".join(b" " + a for a in attrs)
+            return data[:start] + tag + data[end:]
+    return data
 
 
 # ---------------------------------------------------------------------------------------
@@ -541,8 +571,8 @@ def validate_bundle(root: Path) -> None:
     """Validate ontology + data against the shapes; raise ValidationFailed (with .report)."""
     from kzgraph.validation import validate
 
-    graph_files = bundle_files(root, "ontology") + bundle_files(root, "data")
-    report = validate(paths=graph_files, shapes=bundle_files(root, "shapes"))
+    report = validate(paths=bundle_files(root, "data"), shapes=bundle_files(root, "shapes"),
+                      ontology=bundle_files(root, "ontology"))
     if not report.conforms:
         exc = ValidationFailed(
             "the graph does not conform to the shapes; nothing was written "

@@ -128,10 +128,10 @@ def run(endpoint: str, text: str, *, form: str, timeout: float = 30.0,
 
     if graph_result:
         return _graph_result(endpoint, form, body, content_type, text, prefixes)
-    return _json_result(endpoint, body, content_type, text, prefixes)
+    return _json_result(endpoint, form, body, content_type, text, prefixes)
 
 
-def _json_result(endpoint: str, body: bytes, content_type: str, text: str,
+def _json_result(endpoint: str, form: str, body: bytes, content_type: str, text: str,
                  prefixes: dict[str, str] | None) -> QueryResult:
     try:
         doc: Any = json.loads(body.decode("utf-8"))
@@ -146,6 +146,17 @@ def _json_result(endpoint: str, body: bytes, content_type: str, text: str,
     if "boolean" in doc:
         return QueryResult("ASK", boolean=bool(doc["boolean"]), source=endpoint, query=text,
                            prefixes=prefixes)
+    if form == "ASK":
+        # Virtuoso 7.2 answers ASK as a one-row table {"__ASK_RETVAL": 1 or 0} in every format.
+        try:
+            rows = doc["results"]["bindings"]
+            values = [str(v.get("value", "")) for row in rows for v in row.values()]
+        except (KeyError, TypeError, AttributeError):
+            values = None
+        if values is not None and len(values) <= 1:
+            answer = bool(values) and values[0].strip().lower() in ("1", "true")
+            return QueryResult("ASK", boolean=answer, source=endpoint, query=text,
+                               prefixes=prefixes)
     try:
         variables = list(doc.get("head", {}).get("vars", []))
         rows = [{k: Term.from_json(v) for k, v in b.items()}
@@ -173,6 +184,6 @@ def _graph_result(endpoint: str, form: str, body: bytes, content_type: str, text
         triples = [(from_oxigraph(q.subject), from_oxigraph(q.predicate), from_oxigraph(q.object))
                    for q in ox.parse(body, format=fmt)]
     except (SyntaxError, ValueError) as exc:
-        raise EndpointError(endpoint, f"the answer to {form} is not valid {fmt}: "
-                                      f"{_one_line(str(exc), 120)}", body=_body_text(body)) from None
+        cause = f"the answer to {form} is not valid {fmt}: {_one_line(str(exc), 120)}"
+        raise EndpointError(endpoint, cause, body=_body_text(body)) from None
     return QueryResult(form, triples=triples, source=endpoint, query=text, prefixes=prefixes)

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import TYPE_CHECKING, Any
 
 from kzgraph.errors import InputError
@@ -25,8 +25,9 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 INTEGER_DATATYPES = frozenset(XSD + t for t in (
-    "integer positiveInteger negativeInteger nonPositiveInteger nonNegativeInteger long int "
-    "short byte unsignedLong unsignedInt unsignedShort unsignedByte").split())
+    "integer", "positiveInteger", "negativeInteger", "nonPositiveInteger", "nonNegativeInteger",
+    "long", "int", "short", "byte", "unsignedLong", "unsignedInt", "unsignedShort",
+    "unsignedByte"))
 DECIMAL_DATATYPES = frozenset({XSD + "decimal"})
 FLOAT_DATATYPES = frozenset({XSD + "double", XSD + "float"})
 NUMERIC_DATATYPES = INTEGER_DATATYPES | DECIMAL_DATATYPES | FLOAT_DATATYPES
@@ -296,8 +297,8 @@ class QueryResult:
         if self.form == "ASK":
             doc: dict[str, Any] = {"head": {}, "boolean": bool(self.boolean)}
         elif self.is_graph:
-            raise InputError(f"a {self.form} result is a graph, not SPARQL JSON results",
-                             hint="use to_turtle() / --format turtle")
+            raise InputError(f"a {self.form} result is a graph, not SPARQL JSON results: "
+                             "use to_turtle() (--format turtle)")
         else:
             doc = {"head": {"vars": list(self.variables)},
                    "results": {"bindings": [{k: t.to_json() for k, t in row.items()}
@@ -328,8 +329,8 @@ class QueryResult:
 
     def _serialize(self, fmt: str) -> str:
         if not self.is_graph:
-            raise InputError(f"a {self.form} result is not a graph",
-                             hint="use to_csv(), to_json() or to_table()")
+            raise InputError(f"a {self.form} result is not a graph: use to_csv(), to_json() "
+                             "or to_table()")
         import pyoxigraph as ox
 
         triples = [ox.Triple(s.to_oxigraph(), p.to_oxigraph(), o.to_oxigraph())
@@ -490,6 +491,69 @@ def _bool(value: str) -> bool:
     if value not in ("true", "false", "1", "0"):
         raise ValueError(value)
     return value in ("true", "1")
+
+
+def comparable_term(term: Term | None) -> tuple[Any, ...]:
+    """A hashable, engine-neutral form of a term, for comparing answers of different engines.
+
+    Normalised, because engines write the same value differently:
+
+    * numbers (every XSD numeric type, and xsd:boolean as 1/0) compare as numbers, to 12
+      significant digits: oxigraph writes ``"1500"^^xsd:double`` and AVG with 18 digits,
+      Virtuoso ``1500.0`` and 15 digits; rdflib keeps ``12.50``; Virtuoso returns computed
+      booleans (``?a < ?b``, ``true``) as ``1``/``0`` of xsd:integer and stored ones as
+      ``"1"^^xsd:boolean``; oxigraph returns xsd:nonNegativeInteger etc. as xsd:integer;
+    * xsd:dateTime compares as an instant (``Z`` = ``+00:00``; rdflib rewrites ``Z``);
+    * blank nodes compare as "a blank node" (labels are private to each engine);
+    * language tags compare case-insensitively.
+
+    Everything else - IRIs, strings, language-tagged strings, xsd:date, xsd:gYear,
+    xsd:gYearMonth and other typed literals - compares exactly (lexical form and datatype)."""
+    if term is None:
+        return ("unbound",)
+    if term.kind == "bnode":
+        return ("bnode",)
+    if term.kind != "literal":
+        return (term.kind, term.value)
+    if term.lang:
+        return ("lang", term.value, term.lang.lower())
+    if term.datatype == XSD + "boolean" and term.value.strip() in ("true", "false", "1", "0"):
+        return ("number", "1" if term.value.strip() in ("true", "1") else "0")
+    number = numeric_value(term)
+    if number is not None:
+        if number.is_nan():
+            return ("number", "NaN")
+        if not number.is_finite():
+            return ("number", str(number))
+        with localcontext() as ctx:
+            ctx.prec = 12
+            number = (+number).normalize()  # 12 significant digits, no trailing zeros
+        return ("number", format(number, "f"))
+    if term.datatype == XSD + "dateTime":
+        import datetime
+
+        try:
+            value = datetime.datetime.fromisoformat(term.value.strip())
+        except ValueError:
+            return ("typed", term.value, term.datatype)
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.timezone.utc)
+        return ("dateTime", value.isoformat(), value.tzinfo is not None)
+    if term.datatype is None:
+        return ("string", term.value)
+    return ("typed", term.value, term.datatype)
+
+
+def comparable(result: QueryResult) -> list[tuple[Any, ...]]:
+    """The rows (or triples, or the ASK answer) of ``result`` as hashable tuples of
+    :func:`comparable_term` values, in the result's order: compare lists for ordered queries,
+    ``collections.Counter`` of them (multisets) otherwise."""
+    if result.form == "ASK":
+        return [("boolean", bool(result.boolean))]
+    if result.is_graph:
+        return [tuple(comparable_term(t) for t in triple) for triple in result.triples]
+    return [tuple((v, comparable_term(row.get(v))) for v in result.variables)
+            for row in result.rows]
 
 
 def numeric_value(term: Term) -> Decimal | None:

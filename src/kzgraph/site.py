@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from kzgraph.release import (
     BASE,
@@ -138,7 +139,9 @@ RewriteRule ^(.+?)/?$ $1.html [L]
 # IRIs -> paths
 # ---------------------------------------------------------------------------------------
 
-_SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9_~-][A-Za-z0-9._~-]*$")
+# Unicode letters are kept (an IRI's path maps to the same file name on the web server, so
+# content negotiation works for it); anything else unsafe in a file name is replaced.
+_SAFE_SEGMENT = re.compile(r"^[\w~-][\w.~-]*$")
 _SAFE_ANCHOR = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
 
@@ -146,7 +149,7 @@ def _safe(text: str, pattern: re.Pattern[str]) -> str:
     if pattern.match(text):
         return text
     digest = hashlib.sha1(text.encode()).hexdigest()[:8]
-    return (re.sub(r"[^A-Za-z0-9_-]", "_", text) or "x") + "-" + digest
+    return (re.sub(r"[^\w-]", "_", text) or "x") + "-" + digest
 
 
 def page_path(iri: str) -> str | None:
@@ -190,6 +193,28 @@ class Link:
     external: bool = False
 
 
+def a_html(link: Link) -> str:
+    """A Link as HTML: internal link, external link (marked), or a plain IRI."""
+    text, title = html.escape(link.text), html.escape(link.title)
+    if link.href is None:
+        return f'<span class="iri" title="{title}">{text}</span>'
+    cls = ' class="ext"' if link.external else ""
+    return f'<a{cls} href="{html.escape(link.href)}" title="{title}">{text}</a>'
+
+
+def table_html(rows: Sequence[tuple[str, list[str]]], nested: bool = False) -> str:
+    """Rows of (property HTML, [value HTML]) as a property table."""
+    if not rows:
+        return ""
+    out = [f'<table class="props{" nested" if nested else ""}">']
+    for pred, values in rows:
+        cell = values[0] if len(values) == 1 else \
+            '<ul class="vals">' + "".join(f"<li>{v}</li>" for v in values) + "</ul>"
+        out.append(f'<tr><th scope="row">{pred}</th><td>{cell}</td></tr>')
+    out.append("</table>")
+    return "\n".join(out)
+
+
 class Model:
     """Indexes of the canonical graph: outgoing and incoming edges, labels, pages."""
 
@@ -221,7 +246,11 @@ class Model:
                     if page_path(base):
                         self.pages.setdefault(base, page_path(base) or "")
         self._labels: dict[Any, str] = {}
+        self._link_html: dict[tuple[Any, str], str] = {}
         self.dangling: set[str] = set()
+        from markupsafe import Markup
+
+        self.markup = Markup
 
     # -- labels and links ------------------------------------------------------------
 
@@ -253,7 +282,8 @@ class Model:
             return self.pages[iri]
         if "#" in iri:
             base, frag = iri.split("#", 1)
-            if base in self.pages:
+            # Only terms described in the graph have an anchor on their base's page.
+            if base in self.pages and self.ox.NamedNode(iri) in self.out:
                 return f"{self.pages[base]}#{anchor(frag)}"
         return None
 
@@ -262,7 +292,7 @@ class Model:
         href = self.target(iri)
         label = self.label(term)
         if href is not None:
-            return Link(label, root + href, iri)
+            return Link(label, root + quote(href, safe="/#-._~"), iri)
         if iri.startswith(BASE):
             self.dangling.add(iri)
             return Link(label, None, iri)
@@ -281,28 +311,69 @@ class Model:
     def values(self, term: Any, prop: str) -> list[Any]:
         return [o for p, o in self.out.get(term, ()) if p == prop]
 
-    # -- rendering values --------------------------------------------------------------
+    # -- rendering values (HTML built here: one page may show thousands of values, and
+    # -- Jinja2 macro calls per value would dominate the build time) ----------------------
+
+    def link_html(self, term: Any, root: str) -> str:
+        key = (term, root)
+        hit = self._link_html.get(key)
+        if hit is None:
+            hit = self._link_html[key] = a_html(self.link(term, root))
+        return hit
 
     def value(self, term: Any, root: str, depth: int = 0,
-              seen: frozenset[Any] = frozenset()) -> dict[str, Any]:
+              seen: frozenset[Any] = frozenset()) -> Any:
+        """One RDF term as (safe) HTML: a link, a literal with its language or datatype,
+        an RDF list, or a blank node's description as a nested table."""
+        return self.markup(self._value(term, root, depth, seen))
+
+    def _value(self, term: Any, root: str, depth: int, seen: frozenset[Any]) -> str:
         ox = self.ox
+        esc = html.escape
         if isinstance(term, ox.Literal):
             dt = term.datatype.value
-            shown_dt = None if dt in (XSD + "string", RDF + "langString") else self.pm.curie(dt)
-            href = term.value if dt == XSD + "anyURI" and term.value.startswith("http") else None
-            return {"kind": "literal", "text": term.value, "lang": term.language,
-                    "datatype": shown_dt, "href": href}
+            text = esc(term.value)
+            if dt == XSD + "anyURI" and term.value.startswith(("http://", "https://")):
+                out = f'<a class="ext" href="{text}">{text}</a>'
+            else:
+                out = f'<span class="lit">{text}</span>'
+            if term.language:
+                out += f' <span class="tag" title="language">{esc(term.language)}</span>'
+            elif dt not in (XSD + "string", RDF + "langString"):
+                out += f' <span class="tag" title="datatype">{esc(self.pm.curie(dt))}</span>'
+            return out
         if isinstance(term, ox.BlankNode):
             if depth >= MAX_NEST or term in seen:
-                return {"kind": "literal", "text": "(blank node)", "lang": None,
-                        "datatype": None, "href": None}
+                return '<span class="lit">(blank node)</span>'
+            inner = seen | {term}
             members = self.rdf_list(term)
             if members is not None:
-                return {"kind": "list",
-                        "members": [self.value(x, root, depth + 1, seen | {term})
-                                    for x in members]}
-            return {"kind": "bnode", "rows": self.rows(term, root, depth + 1, seen | {term})}
-        return {"kind": "iri", "link": self.link(term, root)}
+                items = "".join(f"<li>{self._value(x, root, depth + 1, inner)}</li>"
+                                for x in members)
+                return f'<ol class="rdf-list">{items}</ol>'
+            return table_html(self._rows(term, root, depth + 1, inner, set()), nested=True)
+        return self.link_html(term, root)
+
+    def _rows(self, term: Any, root: str, depth: int, seen: frozenset[Any],
+              skip: set[str]) -> list[tuple[str, list[str]]]:
+        grouped: dict[str, list[Any]] = {}
+        for p, o in self.out.get(term, ()):
+            if p not in skip:
+                grouped.setdefault(p, []).append(o)
+
+        def order(p: str) -> tuple[int, str]:
+            return (FIRST_ROWS.index(p) if p in FIRST_ROWS else len(FIRST_ROWS),
+                    self.pm.curie(p))
+
+        return [
+            (self.link_html(self.ox.NamedNode(p), root),
+             [self._value(o, root, depth, seen) for o in objs])
+            for p, objs in sorted(grouped.items(), key=lambda kv: order(kv[0]))
+        ]
+
+    def rows(self, term: Any, root: str, skip: Iterable[str] = ()) -> Any:
+        """The property table of a resource, as (safe) HTML."""
+        return self.markup(table_html(self._rows(term, root, 0, frozenset(), set(skip))))
 
     def rdf_list(self, head: Any) -> list[Any] | None:
         """The members of a well-formed RDF list starting at head, else None."""
@@ -321,24 +392,6 @@ class Model:
                 return None
             members.append(first[0])
             node = rest[0]
-
-    def rows(self, term: Any, root: str, depth: int = 0,
-             seen: frozenset[Any] = frozenset(), skip: Iterable[str] = ()) -> list[dict[str, Any]]:
-        skip = set(skip)
-        grouped: dict[str, list[Any]] = {}
-        for p, o in self.out.get(term, ()):
-            if p not in skip:
-                grouped.setdefault(p, []).append(o)
-
-        def order(p: str) -> tuple[int, str]:
-            return (FIRST_ROWS.index(p) if p in FIRST_ROWS else len(FIRST_ROWS),
-                    self.pm.curie(p))
-
-        return [
-            {"pred": self.link(self.ox.NamedNode(p), root),
-             "objects": [self.value(o, root, depth, seen) for o in objs]}
-            for p, objs in sorted(grouped.items(), key=lambda kv: order(kv[0]))
-        ]
 
     # -- blank node closures -----------------------------------------------------------
 
@@ -565,8 +618,8 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
         stem = path[: -len(".html")]
         for ext in ("ttl", "jsonld", "rdf"):
             w.write(f"{stem}.{ext}", serialise(triples, ext, rel.prefixes))
-        ctx["files"] = {ext: stem.rsplit("/", 1)[-1] + "." + ext for ext in ("ttl", "jsonld",
-                                                                            "rdf")}
+        name = quote(stem.rsplit("/", 1)[-1], safe="-._~")
+        ctx["files"] = {ext: f"{name}.{ext}" for ext in ("ttl", "jsonld", "rdf")}
         w.write(path, resource_tpl.render(**common, **ctx, root=root))
         pages += 1
 
@@ -619,7 +672,11 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
     chart_svgs = [chart_for(m, origin, bars, "") for origin, bars in list(charts.items())[:6]]
     factsheets = [m.link(s, "") for s in by_class.get(DEM + "Factsheet", [])]
     examples = [m.link(ox.NamedNode(i), "") for i in _examples(rel)]
-    top_classes = sorted(classes, key=lambda c: (-c["count"], c["curie"]))[:12]
+    # The landing page shows what the data is about; OWL/RDFS/SHACL meta-classes are on the
+    # ontology page.
+    meta = (OWL, RDFS, RDF, "http://www.w3.org/ns/shacl#")
+    top_classes = sorted((c for c in classes if not c["link"].title.startswith(meta)),
+                         key=lambda c: (-c["count"], c["curie"]))[:12]
     w.write("index.html", env.get_template("index.html").render(
         **common, root="", downloads=downloads, charts=chart_svgs, factsheets=factsheets,
         examples=examples, classes=top_classes, n_classes=len(classes),
@@ -652,10 +709,10 @@ def resource_context(m: Model, term: Any, path: str, root: str,
                 continue
             cited = [v.value for v in m.values(o, DEM + "citedUrl")
                      if isinstance(v, ox.NamedNode | ox.Literal)]
+            note = next((v.value for v in m.values(o, DEM + "printedText")
+                         if isinstance(v, ox.Literal)), None)
             sources.append({"prop": m.link(ox.NamedNode(prop), root), "link": m.link(o, root),
-                            "cited": cited, "note": next(
-                                (v.value for v in m.values(o, DEM + "printedText")
-                                 if isinstance(v, ox.Literal)), None)})
+                            "cited": cited, "note": None if note in cited else note})
 
     # Reified statements about this resource (sources that add or dispute a value).
     statements = []
@@ -696,7 +753,7 @@ def resource_context(m: Model, term: Any, path: str, root: str,
         if len(bucket) >= INCOMING_CAP:
             more[p] = more.get(p, 0) + 1
             continue
-        bucket.append({"link": m.link(subject, root), "via": via})
+        bucket.append({"link": m.markup(m.link_html(subject, root)), "via": via})
     incoming_rows = [
         {"pred": m.link(ox.NamedNode(p), root), "subjects": items, "more": more.get(p, 0)}
         for p, items in sorted(incoming.items(), key=lambda kv: m.pm.curie(kv[0]))
@@ -732,7 +789,8 @@ def ontology_context(m: Model, rel: Release, path: str) -> dict[str, Any]:
         if isinstance(t.subject, ox.NamedNode) and t.subject not in seen:
             seen.add(t.subject)
             onto_subjects.append(t.subject)
-    own = [s for s in onto_subjects if s.value.startswith(DEM)]
+    # Every dem: term described anywhere in the graph gets its anchor here.
+    own = [s for s in m.out if isinstance(s, ox.NamedNode) and s.value.startswith(DEM)]
     external = [s for s in onto_subjects if not s.value.startswith(BASE)]
 
     shown_props = {RDF_TYPE, RDFS + "label", SKOS + "definition", RDFS + "comment",
@@ -787,7 +845,7 @@ def ontology_context(m: Model, rel: Release, path: str) -> dict[str, Any]:
         "title": m.label(header) if header in m.out else "kzgraph ontology",
         "iri": ONTOLOGY_IRI,
         "description": m.description(header),
-        "header_rows": m.rows(header, root, skip=(RDF_TYPE,)) if header in m.out else [],
+        "header_rows": m.rows(header, root, skip=(RDF_TYPE,)) if header in m.out else "",
         "groups": [g for g in groups if g[2]],
         "schemes": schemes,
         "reused": reused,

@@ -16,11 +16,12 @@ import contextlib
 import functools
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -155,6 +156,8 @@ def expand_paths(paths: Iterable[PathArg]) -> list[Path]:
     (recursively, sorted); a file is kept as given. Duplicates are dropped (first wins).
 
     Raises InputError for a missing path, an empty folder or an unknown file extension."""
+    if isinstance(paths, (str, os.PathLike)):  # one path, not an iterable of characters
+        paths = [paths]
     result: list[Path] = []
     seen: set[Path] = set()
     for arg in paths:
@@ -218,7 +221,25 @@ def _from_oxigraph_error(exc: SyntaxError, path: Path, fmt: _Format, file: str) 
         located = _locate_with_rdflib(path, fmt, file)
         if located is not None:
             return located
+    else:
+        last = _last_content_line(path)
+        if last is not None and line > last:
+            # "Unexpected end of file" points past the final newline: name the last line
+            # with content, where the unfinished statement is.
+            line, column = last, None
     return _syntax_error(fmt, file, line, column, _OX_POSITION.sub("", text))
+
+
+def _last_content_line(path: Path) -> int | None:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    lines = re.split(r"\r\n|\r|\n", text)
+    for number in range(len(lines), 0, -1):
+        if lines[number - 1].strip():
+            return number
+    return None
 
 
 def _from_rdflib_error(exc: BaseException, fmt: _Format, file: str) -> RDFSyntaxError:
@@ -352,6 +373,19 @@ def _load_rdflib_into(graph: rdflib.Graph, path: Path, fmt: _Format, file: str,
         graph.bind(prefix, namespace, override=False)
 
 
+@contextlib.contextmanager
+def quiet_rdflib() -> Iterator[None]:
+    """Silence rdflib's logging meanwhile: it logs a full traceback for every ill-typed literal
+    (e.g. "abc"^^xsd:integer), which SHACL reports properly instead."""
+    log = logging.getLogger("rdflib")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
 def load_files(paths: Iterable[PathArg], *, graph: rdflib.Graph | None = None,
                sources: SourceMap | None = None, parser: str = "oxigraph") -> rdflib.Graph:
     """Parse RDF files (and folders of ``*.ttl``) into one rdflib Graph.
@@ -372,13 +406,14 @@ def load_files(paths: Iterable[PathArg], *, graph: rdflib.Graph | None = None,
     if sources is None:  # loading more files into a loaded graph extends its map
         sources = getattr(target, _SOURCES_ATTR, None) or SourceMap()
     memo: dict[Any, Any] = {}  # one rdflib term per distinct term: fewer objects, faster
-    for path in files:
-        fmt = _format_of(path)
-        file = display_path(path)
-        if parser == "rdflib":
-            _load_rdflib_into(target, path, fmt, file, sources)
-        else:
-            _load_oxigraph_into(target, path, fmt, file, sources, memo)
+    with quiet_rdflib():
+        for path in files:
+            fmt = _format_of(path)
+            file = display_path(path)
+            if parser == "rdflib":
+                _load_rdflib_into(target, path, fmt, file, sources)
+            else:
+                _load_oxigraph_into(target, path, fmt, file, sources, memo)
     setattr(target, _SOURCES_ATTR, sources)
     return target
 
@@ -460,7 +495,7 @@ def _open_cached(entry: Path, key: str) -> pyoxigraph.Store | None:
         if len(store) != meta.get("triples"):
             return None
         return store
-    except (OSError, ValueError, TypeError, AttributeError):
+    except (OSError, RuntimeError, ValueError, TypeError, AttributeError):
         return None
 
 
@@ -522,7 +557,7 @@ def load_store(paths: Iterable[PathArg], *, cache: bool = False) -> pyoxigraph.S
         key = _cache_key(files)
         try:
             return _build_cached(files, key)
-        except OSError:
+        except (OSError, RuntimeError):
             pass  # read-only home, full disk, RocksDB trouble: fall back to memory
     store = ox.Store()
     _fill_store(store, files)

@@ -1,0 +1,52 @@
+"""`kzgraph validate [PATH ...] [--shapes PATH ...] [--format text|json]`"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+DESCRIPTION = """\
+Validate the knowledge graph against its SHACL shapes, fully offline (no owl:imports are
+fetched, no inference). Without PATH: the bundled ontology/ and data/ against shapes/.
+With PATH (files or folders of *.ttl): those data files, merged with the bundled ontology.
+Violations are reported grouped by resource, with the property, the message and the file
+where the resource is described; sh:Warning and sh:Info results are shown but do not fail."""
+
+EPILOG = """\
+exit codes:
+  0  the graph conforms (a one-line summary is printed)
+  1  violations (the report is printed on stdout)
+  2  unusable input: a missing file, malformed RDF (file:line: message), unusable shapes
+
+--format json prints {conforms, triples, resources, data_files, shapes_files, counts, results[]};
+each result has resource, focus_node, via, path, value, message, severity, source_shape,
+constraint and files.  Give PATHs before --shapes (or end the list with --)."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "validate",
+        help="validate the graph against the SHACL shapes",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="data files or folders (default: the bundled ontology/ and data/)")
+    parser.add_argument("--shapes", nargs="+", action="extend", metavar="PATH",
+                        help="shapes files or folders (default: the bundled shapes/)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="report format (default: text)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from kzgraph.errors import EXIT_OK, EXIT_VIOLATIONS
+    from kzgraph.validation import validate
+
+    report = validate(args.paths or None, args.shapes or None)
+    if args.format == "json":
+        sys.stdout.write(report.to_json() + "\n")
+    else:
+        sys.stdout.write(report.to_text())
+    return EXIT_OK if report.conforms else EXIT_VIOLATIONS

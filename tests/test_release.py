@@ -1,0 +1,497 @@
+"""`kzgraph build` / `kzgraph site`: downloads, VoID/DCAT, checksums, determinism, safety."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kzgraph.cli import main
+from kzgraph.release import (
+    FORMATS,
+    MARKER,
+    PARTS,
+    SUMS,
+    bundle_files,
+    build,
+    canonical_triples,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "release"
+BUNDLE = FIXTURES / "bundle"
+RDFLIB_FORMAT = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml"}
+ENV_VARS = ("KZGRAPH_SPARQL_ENDPOINT", "KZGRAPH_DOWNLOAD_BASE", "SOURCE_DATE_EPOCH",
+            "KZGRAPH_HOME")
+
+VOID = "http://rdfs.org/ns/void#"
+DCAT = "http://www.w3.org/ns/dcat#"
+DCT = "http://purl.org/dc/terms/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+DEM = "https://w3id.org/kzgraph/ontology#"
+KZVOID = "https://w3id.org/kzgraph/void#"
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    saved = {k: os.environ.pop(k) for k in ENV_VARS if k in os.environ}
+    try:
+        return build(tmp_path_factory.mktemp("release") / "dist", root=BUNDLE)
+    finally:
+        os.environ.update(saved)
+
+
+def part_files(part: str, root: Path = BUNDLE) -> list[Path]:
+    if part == "kzgraph":
+        return bundle_files(root, "ontology") + bundle_files(root, "data")
+    return bundle_files(root, part)
+
+
+def expected_count(part: str) -> int:
+    from kzgraph.store import load_files
+
+    return len(load_files(part_files(part)))
+
+
+def all_files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "kzgraph", *args], capture_output=True,
+                          text=True, env=full_env, timeout=600)
+
+
+# ---------------------------------------------------------------------------------------
+# Determinism
+# ---------------------------------------------------------------------------------------
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
+    # Separate processes with different hash seeds: nothing may depend on set/dict order
+    # or on the blank node ids the parser happens to assign.
+    outs = []
+    for seed in ("1", "987"):
+        out = tmp_path / f"dist-{seed}"
+        res = run_cli("build", "--out", str(out),
+                      env={"KZGRAPH_HOME": str(BUNDLE), "PYTHONHASHSEED": seed})
+        assert res.returncode == 0, res.stderr
+        outs.append(all_files(out))
+    a, b = outs
+    assert sorted(a) == sorted(b)
+    different = [name for name in a if a[name] != b[name]]
+    assert different == []
+    assert len(a) > 50  # downloads, void, site pages, resource files
+
+
+def test_canonical_form_ignores_blank_node_ids_and_order() -> None:
+    import pyoxigraph as ox
+
+    ex = "http://example.org/"
+
+    def graph(ids: list[str]) -> list[ox.Triple]:
+        a, b, c, d = (ox.BlankNode(i) for i in ids)
+        t = [
+            ox.Triple(ox.NamedNode(ex + "s"), ox.NamedNode(ex + "p"), a),
+            ox.Triple(a, ox.NamedNode(ex + "q"), b),
+            ox.Triple(b, ox.NamedNode(ex + "v"), ox.Literal("1")),
+            ox.Triple(a, ox.NamedNode(ex + "q"), c),
+            ox.Triple(c, ox.NamedNode(ex + "v"), ox.Literal("2")),
+            # d: the same description as nothing else, points back to a (a cycle)
+            ox.Triple(d, ox.NamedNode(ex + "r"), a),
+            ox.Triple(a, ox.NamedNode(ex + "r"), d),
+        ]
+        return t
+
+    first = canonical_triples(graph(["x1", "x2", "x3", "x4"]))
+    second = canonical_triples(reversed(graph(["zz", "y", "abc", "q0"])))
+    assert [str(t) for t in first] == [str(t) for t in second]
+    labels = {t.subject.value for t in first if isinstance(t.subject, ox.BlankNode)}
+    assert len(labels) == 4 and all(re.fullmatch(r"b[0-9a-f]{16}", x) for x in labels)
+
+
+def test_dates_come_from_the_commit_or_source_date_epoch(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from rdflib import Graph, Literal, URIRef
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14 UTC
+    out = build(tmp_path / "dist", root=BUNDLE)
+    g = Graph().parse(out / "void.ttl")
+    ds = URIRef(KZVOID + "kzgraph")
+    assert g.value(ds, URIRef(DCT + "modified")) == Literal("2023-11-14",
+                                                             datatype=URIRef(XSD + "date"))
+    # issued: the ontology's dcterms:issued
+    assert g.value(ds, URIRef(DCT + "issued")) == Literal("2024-05-01",
+                                                           datatype=URIRef(XSD + "date"))
+
+
+# ---------------------------------------------------------------------------------------
+# Downloads
+# ---------------------------------------------------------------------------------------
+
+
+def test_release_layout(built: Path) -> None:
+    names = {p.name for p in built.iterdir()}
+    for part in PARTS:
+        for ext in FORMATS:
+            assert f"{part}.{ext}" in names
+    for ext in FORMATS:
+        assert f"void.{ext}" in names
+    assert {"context.jsonld", SUMS, MARKER, "site"} <= names
+    assert not [n for n in os.listdir(built.parent) if "kzgraph-tmp" in n or "kzgraph-old" in n]
+
+
+@pytest.mark.parametrize("ext", sorted(FORMATS))
+@pytest.mark.parametrize("part", PARTS)
+def test_every_download_parses_to_the_graph(built: Path, part: str, ext: str) -> None:
+    import pyoxigraph as ox
+    import rdflib
+
+    path = built / f"{part}.{ext}"
+    expected = expected_count(part)
+    assert expected > 0
+    g = rdflib.Graph().parse(path, format=RDFLIB_FORMAT[ext])
+    assert len(g) == expected
+    fmt = ox.RdfFormat.from_extension(ext)
+    assert len(list(ox.parse(path=str(path), format=fmt))) == expected
+
+
+def test_ntriples_are_sorted_and_jsonld_uses_the_context(built: Path) -> None:
+    lines = (built / "kzgraph.nt").read_bytes().splitlines()
+    assert lines == sorted(lines)
+    doc = json.loads((built / "kzgraph.jsonld").read_text(encoding="utf-8"))
+    context = json.loads((built / "context.jsonld").read_text(encoding="utf-8"))["@context"]
+    assert context["dem"] == DEM
+    assert doc["@context"].items() <= context.items()
+    ids = [node["@id"] for node in doc["@graph"]]
+    assert "kz:factsheet" in ids and "country:kazakhstan" in ids
+
+
+def test_blank_nodes_survive_in_every_format(built: Path) -> None:
+    import rdflib
+    from rdflib.collection import Collection
+
+    for ext in FORMATS:
+        g = rdflib.Graph().parse(built / f"shapes.{ext}", format=RDFLIB_FORMAT[ext])
+        sh_in = list(g.objects(None, rdflib.URIRef("http://www.w3.org/ns/shacl#languageIn")))
+        assert len(sh_in) == 1
+        assert [str(x) for x in Collection(g, sh_in[0])] == ["en", "ru"]
+
+
+def test_sha256sums_verify(built: Path) -> None:
+    listed = {}
+    for line in (built / SUMS).read_text(encoding="utf-8").splitlines():
+        digest, name = line.split("  ", 1)
+        listed[name] = digest
+    files = {n for n in all_files(built) if n != SUMS}
+    assert set(listed) == files
+    for name, digest in listed.items():
+        assert hashlib.sha256((built / name).read_bytes()).hexdigest() == digest
+    if shutil.which("sha256sum"):
+        res = subprocess.run(["sha256sum", "--check", "--strict", "--quiet", SUMS], cwd=built,
+                             capture_output=True, text=True)
+        assert res.returncode == 0, res.stdout + res.stderr
+
+
+# ---------------------------------------------------------------------------------------
+# VoID + DCAT
+# ---------------------------------------------------------------------------------------
+
+
+def test_void_describes_the_release(built: Path) -> None:
+    from rdflib import RDF, Graph, Literal, URIRef
+
+    g = Graph().parse(built / "void.ttl")
+    V, D, T = (lambda n: URIRef(VOID + n)), (lambda n: URIRef(DCAT + n)), (
+        lambda n: URIRef(DCT + n))
+    ds = URIRef(KZVOID + "kzgraph")
+    catalog = URIRef(KZVOID + "catalog")
+    assert (catalog, RDF.type, D("Catalog")) in g
+    assert (catalog, D("dataset"), ds) in g
+    assert (ds, RDF.type, V("Dataset")) in g and (ds, RDF.type, D("Dataset")) in g
+    for p in ("title", "description", "license", "creator", "publisher", "issued", "modified"):
+        assert g.value(ds, T(p)) is not None, p
+    assert g.value(ds, D("version")) == Literal("0.9.0")
+    assert g.value(ds, T("license")) == URIRef("https://creativecommons.org/licenses/by/4.0/")
+    assert g.value(ds, T("source")) == URIRef("https://w3id.org/kzgraph/id/kz/factsheet")
+    assert str(g.value(ds, V("uriSpace"))) == "https://w3id.org/kzgraph/id/"
+    assert g.value(ds, V("sparqlEndpoint")) is None
+
+    from kzgraph.store import load_files
+
+    graph = load_files(part_files("kzgraph"))
+    assert int(g.value(ds, V("triples"))) == len(graph)
+    assert int(g.value(ds, V("distinctSubjects"))) == len(set(graph.subjects()))
+    entities = {s for s in graph.subjects() if str(s).startswith("https://w3id.org/kzgraph/id/")}
+    assert int(g.value(ds, V("entities"))) == len(entities)
+
+    classes = {g.value(p, V("class")): int(g.value(p, V("entities")))
+               for p in g.objects(ds, V("classPartition"))}
+    assert classes[URIRef(DEM + "Country")] == 4
+    assert classes[URIRef(DEM + "PolicyDocument")] == 4
+    props = {g.value(p, V("property")): int(g.value(p, V("triples")))
+             for p in g.objects(ds, V("propertyPartition"))}
+    assert props[URIRef(DEM + "iso3166Alpha2")] == 4
+    assert props[RDF.type] == len(list(graph.triples((None, RDF.type, None))))
+    assert URIRef("https://w3id.org/kzgraph/id/kz/factsheet") in set(
+        g.objects(ds, V("exampleResource")))
+    vocabularies = {str(v) for v in g.objects(ds, V("vocabulary"))}
+    assert {DEM, "http://www.w3.org/2000/01/rdf-schema#"} <= vocabularies
+
+    dists = list(g.objects(ds, D("distribution")))
+    assert len(dists) == len(FORMATS)
+    for part in PARTS:
+        for dist in g.objects(URIRef(KZVOID + part), D("distribution")):
+            url = str(g.value(dist, D("downloadURL")))
+            name = url.rsplit("/", 1)[1]
+            assert url == "https://w3id.org/kzgraph/dist/" + name
+            size = g.value(dist, D("byteSize"))
+            assert size.datatype == URIRef(XSD + "nonNegativeInteger")
+            assert int(size) == (built / name).stat().st_size
+            ext = name.rsplit(".", 1)[1]
+            assert str(g.value(dist, D("mediaType"))).endswith("/" + FORMATS[ext][1])
+            checksum = g.value(dist, URIRef("http://spdx.org/rdf/terms#checksum"))
+            value = g.value(checksum, URIRef("http://spdx.org/rdf/terms#checksumValue"))
+            assert str(value) == hashlib.sha256((built / name).read_bytes()).hexdigest()
+
+    # The other serialisations of the description say the same.
+    from rdflib.compare import isomorphic
+
+    for ext in ("nt", "jsonld", "rdf"):
+        other = Graph().parse(built / f"void.{ext}", format=RDFLIB_FORMAT[ext])
+        assert isomorphic(g, other)
+
+
+def test_endpoint_and_download_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rdflib import Graph, URIRef
+
+    monkeypatch.setenv("KZGRAPH_SPARQL_ENDPOINT", "http://127.0.0.1:8890/sparql")
+    out = tmp_path / "dist"
+    monkeypatch.setenv("KZGRAPH_HOME", str(BUNDLE))
+    assert main(["build", "--out", str(out), "--download-base",
+                 "https://example.org/kzgraph/1.0"]) == 0
+    g = Graph().parse(out / "void.ttl")
+    ds = URIRef(KZVOID + "kzgraph")
+    assert g.value(ds, URIRef(VOID + "sparqlEndpoint")) == URIRef("http://127.0.0.1:8890/sparql")
+    urls = {str(u) for u in g.objects(None, URIRef(DCAT + "downloadURL"))}
+    assert "https://example.org/kzgraph/1.0/kzgraph.ttl" in urls
+    assert "http://127.0.0.1:8890/sparql" in (out / "site" / "index.html").read_text("utf-8")
+    # --endpoint wins over the environment
+    assert main(["build", "--out", str(out), "--endpoint", "https://q.example/sparql"]) == 0
+    g = Graph().parse(out / "void.ttl")
+    assert g.value(ds, URIRef(VOID + "sparqlEndpoint")) == URIRef("https://q.example/sparql")
+
+
+# ---------------------------------------------------------------------------------------
+# Safety of the output folder
+# ---------------------------------------------------------------------------------------
+
+
+def _invalid_bundle(tmp_path: Path) -> Path:
+    bundle = tmp_path / "bundle"
+    shutil.copytree(BUNDLE, bundle)
+    shutil.copy(FIXTURES / "invalid-country.ttl", bundle / "data" / "invalid-country.ttl")
+    return bundle
+
+
+def test_invalid_graph_is_refused_and_nothing_is_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("KZGRAPH_HOME", str(_invalid_bundle(tmp_path)))
+    work = tmp_path / "work"
+    work.mkdir()
+    out = work / "dist"
+    assert main(["build", "--out", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert "nowhere" in captured.out  # the validation report, on stdout
+    assert "does not conform" in captured.err
+    assert "Traceback" not in captured.err
+    assert not out.exists()
+    assert list(work.iterdir()) == []  # no temporary folder left behind
+
+
+def test_invalid_graph_leaves_a_previous_build_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "dist"
+    build(out, root=BUNDLE)
+    before = all_files(out)
+    monkeypatch.setenv("KZGRAPH_HOME", str(_invalid_bundle(tmp_path)))
+    assert main(["build", "--out", str(out)]) == 1
+    assert main(["site", "--out", str(out)]) == 1
+    assert all_files(out) == before
+
+
+def test_unrelated_folder_is_not_overwritten(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("KZGRAPH_HOME", str(BUNDLE))
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("my notes\n")
+    for command in ("build", "site"):
+        assert main([command, "--out", str(out)]) == 2
+        assert "not a kzgraph build" in capsys.readouterr().err
+    assert sorted(os.listdir(out)) == ["notes.txt"]
+    assert (out / "notes.txt").read_text() == "my notes\n"
+    assert sorted(os.listdir(tmp_path)) == ["mine"]
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    assert main(["build", "--out", str(a_file)]) == 2
+    assert a_file.read_text() == "x"
+
+
+def test_previous_build_is_replaced(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    build(out, root=BUNDLE)
+    (out / "stale.txt").write_text("left over")
+    (out / "site" / "stale.html").write_text("left over")
+    build(out, root=BUNDLE)
+    assert not (out / "stale.txt").exists() and not (out / "site" / "stale.html").exists()
+    assert sorted(os.listdir(tmp_path)) == ["dist"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    build(empty, root=BUNDLE)  # an empty folder is fine too
+    assert (empty / MARKER).is_file()
+
+
+def test_site_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KZGRAPH_HOME", str(BUNDLE))
+    fresh = tmp_path / "fresh"
+    assert main(["site", "--out", str(fresh)]) == 0
+    assert (fresh / "site" / "index.html").is_file() and (fresh / MARKER).is_file()
+    assert not (fresh / "kzgraph.ttl").exists()
+    index = (fresh / "site" / "index.html").read_text("utf-8")
+    assert 'href="../kzgraph.ttl"' not in index  # not built: listed, not linked
+    sums = (fresh / SUMS).read_text()
+    assert "site/index.html" in sums
+
+    full = tmp_path / "full"
+    build(full, root=BUNDLE)
+    site_before = all_files(full / "site")
+    (full / "site" / "index.html").write_text("edited")
+    assert main(["site", "--out", str(full)]) == 0
+    assert all_files(full / "site") == site_before  # same bytes as the build wrote
+    assert 'href="../kzgraph.ttl"' in (full / "site" / "index.html").read_text("utf-8")
+    if shutil.which("sha256sum"):
+        assert subprocess.run(["sha256sum", "-c", "--quiet", SUMS], cwd=full).returncode == 0
+
+
+def test_missing_bundle_is_an_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "nothing"
+    empty.mkdir()
+    monkeypatch.setenv("KZGRAPH_HOME", str(empty))
+    assert main(["build", "--out", str(tmp_path / "dist")]) == 2
+    assert "no ontology files" in capsys.readouterr().err
+    assert not (tmp_path / "dist").exists()
+
+
+# ---------------------------------------------------------------------------------------
+# The site's files (the browser tests render and crawl it)
+# ---------------------------------------------------------------------------------------
+
+
+def test_resource_pages_and_files(built: Path) -> None:
+    import pyoxigraph as ox
+    import rdflib
+
+    site = built / "site"
+    page = site / "id" / "kz" / "concept-2017-2021.html"
+    html = page.read_text("utf-8")
+    assert "Concept of Migration Policy 2017–2021" in html
+    assert 'href="../country/kazakhstan.html"' not in html  # links go through the root
+    assert 'href="../../id/country/kazakhstan.html"' in html
+    assert 'href="../../id/kz/footnote-1.html"' in html  # source
+    for ext in ("ttl", "jsonld", "rdf"):
+        g = rdflib.Graph().parse(site / "id" / "kz" / f"concept-2017-2021.{ext}",
+                                 format=RDFLIB_FORMAT[ext])
+        # the resource (7 triples incl. 2 seeAlso) + its interval (3) + 2 instants + 2 notes
+        assert len(g) == 7 + 3 + 2 + 2
+        assert len(list(ox.parse(path=str(site / "id" / "kz" / f"concept-2017-2021.{ext}"),
+                                 format=ox.RdfFormat.from_extension(ext)))) == len(g)
+    # An unasserted statement (blank node nobody points to) travels with its subject.
+    ukraine = rdflib.Graph().parse(site / "id" / "kz" / "emigrant-stock-2019-ukraine.ttl")
+    assert (None, rdflib.RDF.type, rdflib.RDF.Statement) in ukraine
+    assert "alternative value" in (site / "id" / "kz" /
+                                   "emigrant-stock-2019-ukraine.html").read_text("utf-8")
+    # Concepts and a non-ASCII IRI get pages; hash IRIs are anchors on their base's page.
+    assert (site / "vocab" / "indicator" / "emigrant-stock.html").is_file()
+    assert (site / "id" / "kz" / "émigré-card.html").is_file()
+    assert 'id="art-1"' in (site / "id" / "kz" / "law.html").read_text("utf-8")
+    # Incoming links are listed on the target's page.
+    kaz = (site / "id" / "country" / "kazakhstan.html").read_text("utf-8")
+    assert "Referred to by" in kaz and "../../id/kz/factsheet.html" in kaz
+
+
+def test_links_are_relative(built: Path) -> None:
+    href = re.compile(r'(?:href|src)="([^"]*)"')
+    for page in (built / "site").rglob("*.html"):
+        for target in href.findall(page.read_text("utf-8")):
+            assert not target.startswith("/"), (page, target)
+            assert not target.startswith("https://w3id.org/kzgraph/"), (page, target)
+
+
+def test_ontology_page(built: Path) -> None:
+    html = (built / "site" / "ontology.html").read_text("utf-8")
+    for term in ("Country", "Factsheet", "inSection", "iso3166Alpha2", "referenceYear",
+                 "structure"):
+        assert f'id="{term}"' in html
+    assert "4 instances in the graph" in html  # dem:Country
+    assert "ISO 3166-1 alpha-2 code" in html and "The two-letter code of a country." in html
+    assert "Reused terms" in html
+    for ext in ("ttl", "jsonld", "rdf"):
+        assert (built / "site" / f"ontology.{ext}").read_bytes() == \
+            (built / f"ontology.{ext}").read_bytes()
+
+
+def test_landing_page(built: Path) -> None:
+    html = (built / "site" / "index.html").read_text("utf-8")
+    assert "kzgraph: diaspora engagement knowledge graph" in html
+    assert html.count('class="bar"') == 3  # Russia, Germany, Ukraine
+    assert html.index(">Russia<") < html.index(">Germany<") < html.index(">Ukraine<")
+    assert "Emigrant stock by country of destination, largest first" in html  # query summary
+    sums = dict(reversed(line.split("  ", 1))
+                for line in (built / SUMS).read_text().splitlines())
+    assert sums["kzgraph.ttl"] in html  # checksums shown
+    assert "<svg" in html and "<script" not in html
+
+
+def test_htaccess(built: Path) -> None:
+    text = (built / "site" / ".htaccess").read_text("utf-8")
+    for media, ext in (("text/turtle", "ttl"), ("application/ld\\+json", "jsonld"),
+                       ("application/rdf\\+xml", "rdf")):
+        assert f"RewriteCond %{{HTTP_ACCEPT}} {media}" in text
+        assert f"$1.{ext} [L]" in text
+    assert "$1.html [L]" in text and "w3id.org" in text
+
+
+# ---------------------------------------------------------------------------------------
+# The bundled graph
+# ---------------------------------------------------------------------------------------
+
+
+def test_bundled_graph_builds(tmp_path: Path) -> None:
+    import pyoxigraph as ox
+
+    from kzgraph.paths import graph_files
+    from kzgraph.store import load_files
+
+    out = build(tmp_path / "dist")
+    dumped = list(ox.parse(path=str(out / "kzgraph.nt"), format=ox.RdfFormat.N_TRIPLES))
+    assert len(dumped) == len(load_files(graph_files()))
+    landing = (out / "site" / "index.html").read_text("utf-8")
+    assert landing.count('class="bar"') >= 1
+    assert (out / "site" / "id" / "kz" / "factsheet.html").is_file()
