@@ -19,8 +19,8 @@ from kzgraph.release import (
     MARKER,
     PARTS,
     SUMS,
-    bundle_files,
     build,
+    bundle_files,
     canonical_triples,
 )
 
@@ -310,7 +310,8 @@ def _invalid_bundle(tmp_path: Path) -> Path:
 
 
 def test_invalid_graph_is_refused_and_nothing_is_written(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("KZGRAPH_HOME", str(_invalid_bundle(tmp_path)))
     work = tmp_path / "work"
     work.mkdir()
@@ -336,7 +337,8 @@ def test_invalid_graph_leaves_a_previous_build_alone(
 
 
 def test_unrelated_folder_is_not_overwritten(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("KZGRAPH_HOME", str(BUNDLE))
     out = tmp_path / "mine"
     out.mkdir()
@@ -449,7 +451,7 @@ def test_ontology_page(built: Path) -> None:
     for term in ("Country", "Factsheet", "inSection", "iso3166Alpha2", "referenceYear",
                  "structure"):
         assert f'id="{term}"' in html
-    assert "4 instances in the graph" in html  # dem:Country
+    assert '<a href="browse/dem-Country.html">4 instances</a> in the graph' in html
     assert "ISO 3166-1 alpha-2 code" in html and "The two-letter code of a country." in html
     assert "Reused terms" in html
     for ext in ("ttl", "jsonld", "rdf"):

@@ -290,3 +290,15 @@ def test_cli_unreachable_endpoint_exits_2_with_one_line(run_cli: RunCli) -> None
     assert err.count("\n") == 1 and "Traceback" not in err
     code, _, err = run_cli("query", "countries", "--endpoint", url, "--timeout", "0")
     assert code == 2 and "timeout must be a positive number" in err
+
+
+def test_the_query_form_is_ours_not_a_guess(fake_endpoint: Any) -> None:
+    """Words in comments and strings do not change how the query is sent."""
+    url, seen = fake_endpoint(200, "application/sparql-results+json",
+                              b'{"head":{"vars":["s"]},"results":{"bindings":[]}}')
+    text = ('#+ description: describe, then INSERT nothing\n# DESCRIBE <x>\n'
+            'SELECT ?s WHERE { ?s ?p "DELETE DATA" }')
+    assert len(sparql(text, url)) == 0
+    (request,) = seen
+    assert "query" in request["form"] and "update" not in request["form"]
+    assert "application/sparql-results+json" in request["headers"]["Accept"]

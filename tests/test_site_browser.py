@@ -100,7 +100,7 @@ def test_resource_page_renders(served: str, tmp_path: Path) -> None:
 def test_rendered_dom_has_title_and_chart(served: str, tmp_path: Path) -> None:
     res = chromium(tmp_path, "--dump-dom", served + "site/index.html")
     dom = res.stdout.decode("utf-8")
-    assert f"<title>Diaspora engagement knowledge graph · kzgraph</title>" in dom
+    assert "<title>Diaspora engagement knowledge graph · kzgraph</title>" in dom
     assert TITLE in dom
     assert dom.count('class="bar"') == 3
     for country in ("Russia", "Germany", "Ukraine"):

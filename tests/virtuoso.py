@@ -20,8 +20,12 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from kzgraph.results import QueryResult
 
 HERE = Path(__file__).resolve().parent
 FIXTURE_HOME = HERE / "fixtures" / "query"
@@ -223,7 +227,8 @@ def param_cases(name: str) -> list[dict[str, str]]:
     return [{}, *cases.get(name, [])]
 
 
-def assert_same_answers(left, right, *, ordered: bool, drop_empty_rows: bool = False) -> None:
+def assert_same_answers(left: QueryResult, right: QueryResult, *, ordered: bool,
+                        drop_empty_rows: bool = False) -> None:
     """``left`` and ``right`` (QueryResults) give the same answer: the same variables, and the
     same rows as :func:`kzgraph.results.comparable` values - in order when the query has an
     ORDER BY, as multisets otherwise. ``drop_empty_rows``: ignore rows binding no variable

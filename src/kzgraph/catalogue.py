@@ -46,6 +46,19 @@ in a list); a parameter with a default need not be given. ``#+ enumerate:`` entr
 
 The text of a stored query is kept exactly as in the file (decorators are SPARQL comments), so
 a parser's line and column point into the file.
+
+Rules for stored queries (tests/test_catalogue.py and the parity tests check them):
+
+* ``#+ summary:``; every required parameter has a default (the tests and the expected results
+  run each query as it is); a parameter is not projected (grlc writes its value into the text)
+  and appears in a triple pattern or FILTER of the outer WHERE group (grlc does not see a
+  variable used only in BIND; kzgraph's VALUES does not reach into a sub-SELECT).
+* Same answers on oxigraph, rdflib and Virtuoso: sort text with ``ORDER BY STR(?x)`` (Virtuoso
+  orders long literals by a prefix) and make the order total; ``COALESCE(STR(?x), "")`` for
+  an ORDER BY key that may be unbound (rdflib fails on it); no LIMIT without ORDER BY; cast
+  before dividing integers (``xsd:decimal(?a) / ?b``: Virtuoso divides integers as integers);
+  no SUM/AVG over rows where the value may be unbound or over no rows at all (engines differ);
+  GROUP_CONCAT(STR(?x)) (oxigraph keeps a shared language tag, Virtuoso drops it).
 """
 
 from __future__ import annotations

@@ -95,6 +95,9 @@ def run(endpoint: str, text: str, *, form: str, timeout: float = 30.0,
     sw.setOnlyConneg(True)  # Accept header only: no format=/output= extras some servers reject
     sw.setReturnFormat(TURTLE if graph_result else JSON)
     sw.setQuery(text)
+    # SPARQLWrapper guesses the form with a regex that words in comments or strings can fool
+    # ("#+ description: ... describe ..." -> DESCRIBE, "insert" -> an update); we parsed it.
+    sw.queryType = form
     # SPARQLWrapper.setTimeout() truncates to whole seconds (0.5 -> no timeout at all).
     sw.timeout = float(timeout)
     if default_graph:

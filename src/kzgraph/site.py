@@ -32,7 +32,6 @@ from kzgraph.release import (
     BASE,
     DCT,
     FACTSHEET,
-    ID_SPACE,
     LICENSE,
     MARKER,
     ONTOLOGY_IRI,
@@ -93,6 +92,7 @@ HTACCESS = """\
 #   Options +FollowSymLinks
 #   RewriteEngine on
 #   RewriteRule ^dist/(.+)$ https://HOST/PATH/$1 [R=302,L]
+#   RewriteRule ^ontology/[0-9.]+$ /kzgraph/ontology [R=302,L]
 #   RewriteCond %{HTTP_ACCEPT} text/turtle
 #   RewriteRule ^(id/.+|vocab/.+|ontology)$ https://HOST/PATH/site/$1.ttl [R=303,L]
 #   RewriteCond %{HTTP_ACCEPT} application/ld\\+json
@@ -377,7 +377,8 @@ class Model:
 
     def rdf_list(self, head: Any) -> list[Any] | None:
         """The members of a well-formed RDF list starting at head, else None."""
-        members, node, guard = [], head, set()
+        members: list[Any] = []
+        node, guard = head, set()
         while True:
             if isinstance(node, self.ox.NamedNode) and node.value == RDF + "nil":
                 return members
@@ -575,7 +576,7 @@ def _class_slug(model: Model, cls: str) -> str:
 
 def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
                 present: set[str] | None = None) -> int:
-    """Write the site of a release into folder (which must not exist). files: the release's
+    """Write the site of a release into folder (new or empty). files: the release's
     downloads (sizes, checksums) for the landing page; present: names that exist beside the
     site (default: all). Returns the number of pages written."""
     from kzgraph.release import serialise
@@ -646,8 +647,7 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
     for cls in sorted(by_class, key=lambda c: (m.label(ox.NamedNode(c)).lower(), c)):
         members = by_class[cls]
         slug = _class_slug(m, cls)
-        items = sorted(({"link": m.link(s, "../"), "curie": m.pm.curie(s.value)}
-                        for s in members), key=lambda x: (x["link"].text.lower(), x["curie"]))
+        items = _listing(m, members)
         cls_link = m.link(ox.NamedNode(cls), "../")
         w.write(slug, env.get_template("class.html").render(
             **common, root="../", cls=cls_link, curie=m.pm.curie(cls), items=items,
@@ -657,8 +657,7 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
                         "count": class_counts.get(cls, len(members)),
                         "href": slug[len("browse/"):]})
     if untyped:
-        items = sorted(({"link": m.link(s, "../"), "curie": m.pm.curie(s.value)}
-                        for s in untyped), key=lambda x: (x["link"].text.lower(), x["curie"]))
+        items = _listing(m, untyped)
         w.write("browse/untyped.html", env.get_template("class.html").render(
             **common, root="../", cls=None, curie="", items=items, count=len(items)))
         pages += 1
@@ -689,6 +688,19 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
     return pages
 
 
+def natural_key(text: str) -> tuple[Any, ...]:
+    """Sort key that puts "Footnote 2" before "Footnote 10"."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in re.split(r"(\d+)", text.casefold()) if part)
+
+
+def _listing(m: Model, terms: Iterable[Any]) -> list[dict[str, Any]]:
+    """Resources for a browse page (one level below the site root), sorted by label."""
+    rows = [(m.link(s, "../"), m.pm.curie(s.value)) for s in terms]
+    rows.sort(key=lambda r: (natural_key(r[0].text), r[1]))
+    return [{"link": link, "curie": curie} for link, curie in rows]
+
+
 def _examples(rel: Release) -> list[str]:
     from kzgraph.release import example_resources
 
@@ -716,9 +728,9 @@ def resource_context(m: Model, term: Any, path: str, root: str,
 
     # Reified statements about this resource (sources that add or dispute a value).
     statements = []
-    incoming: dict[str, list[dict[str, Any]]] = {}
+    # predicate -> (sort key, subject or nested blank node HTML, through a blank node?)
+    incoming: dict[str, list[tuple[Any, Any, bool]]] = {}
     orphans: list[Any] = []
-    more: dict[str, int] = {}
     seen_roots: set[tuple[str, Any]] = set()
     for s, p in m.inc.get(term, ()):
         if p == RDF + "subject" and RDF + "Statement" in m.types.get(s, []):
@@ -737,28 +749,25 @@ def resource_context(m: Model, term: Any, path: str, root: str,
                 orphans.append(s)
             continue
         bucket = incoming.setdefault(p, [])
-        if isinstance(s, ox.NamedNode):
-            subject = s
-            via = False
-        else:
-            subject = m.root_of(s)
-            via = True
-            if subject is None:
-                orphans.append(s)
-                bucket.append({"nested": m.value(s, root)})
-                continue
+        subject = s if isinstance(s, ox.NamedNode) else m.root_of(s)
+        if subject is None:  # a blank node nobody points to: shown (and shipped) here
+            orphans.append(s)
+            bucket.append(((1, ()), m.value(s, root), False))
+            continue
         if (p, subject) in seen_roots:
             continue
         seen_roots.add((p, subject))
-        if len(bucket) >= INCOMING_CAP:
-            more[p] = more.get(p, 0) + 1
-            continue
-        bucket.append({"link": m.markup(m.link_html(subject, root)), "via": via})
-    incoming_rows = [
-        {"pred": m.link(ox.NamedNode(p), root), "subjects": items, "more": more.get(p, 0)}
-        for p, items in sorted(incoming.items(), key=lambda kv: m.pm.curie(kv[0]))
-        if items or more.get(p)
-    ]
+        bucket.append(((0, natural_key(m.label(subject)), subject.value), subject,
+                       subject is not s))
+    incoming_rows = []
+    for p, items in sorted(incoming.items(), key=lambda kv: m.pm.curie(kv[0])):
+        items.sort(key=lambda item: item[0])
+        shown = [
+            {"link": m.markup(m.link_html(x, root)), "via": via} if k[0] == 0 else {"nested": x}
+            for k, x, via in items[:INCOMING_CAP]
+        ]
+        incoming_rows.append({"pred": m.link(ox.NamedNode(p), root), "subjects": shown,
+                              "more": max(0, len(items) - INCOMING_CAP)})
     chart = chart_for(m, term, charts[term], root) if term in charts else None
     return {
         "iri": iri,
@@ -808,11 +817,12 @@ def ontology_context(m: Model, rel: Release, path: str) -> dict[str, Any]:
             "label": m.label(term),
             "definition": m.description(term),
             "types": [m.link(ox.NamedNode(c), root) for c in types],
-            "parents": [m.value(o, root) for o in
-                        m.values(term, RDFS + "subClassOf") + m.values(term, RDFS + "subPropertyOf")],
+            "parents": [m.value(o, root) for o in (m.values(term, RDFS + "subClassOf")
+                                                   + m.values(term, RDFS + "subPropertyOf"))],
             "domain": [m.value(o, root) for o in m.values(term, RDFS + "domain")],
             "range": [m.value(o, root) for o in m.values(term, RDFS + "range")],
             "uses": counts_c.get(iri, 0) if is_class else counts_p.get(iri, 0),
+            "browse": _class_slug(m, iri) if is_class and counts_c.get(iri) else None,
             "use_kind": "instances" if is_class else "triples",
             "rows": m.rows(term, root, skip=shown_props),
             "external": not iri.startswith(BASE),
