@@ -918,6 +918,12 @@ def _md_cell(value: Any) -> str:
     return re.sub(r"\s*[\r\n]+\s*", " ", text).replace("|", "\\|")
 
 
+def _ucfirst(value: Any) -> str:
+    """First letter upper-cased, the rest kept ("remittances as a share of GDP")."""
+    text = "" if value is None else str(value)
+    return text[:1].upper() + text[1:]
+
+
 def _environment(fmt: str) -> Any:
     import jinja2
 
@@ -931,6 +937,7 @@ def _environment(fmt: str) -> Any:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["cell"] = _md_cell
+    env.filters["ucfirst"] = _ucfirst
     env.filters["date"] = date
     env.globals["anchor_id"] = anchor_id
     env.globals["GENERATOR"] = GENERATOR
