@@ -125,6 +125,19 @@ def test_canonical_form_ignores_blank_node_ids_and_order() -> None:
     assert len(labels) == 4 and all(re.fullmatch(r"b[0-9a-f]{16}", x) for x in labels)
 
 
+def test_property_that_rdfxml_cannot_write_is_an_input_error() -> None:
+    import pyoxigraph as ox
+
+    from kzgraph.errors import InputError
+    from kzgraph.release import PrefixMap, serialise
+
+    t = [ox.Triple(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/1"),
+                   ox.Literal("x"))]
+    with pytest.raises(InputError, match="cannot be written in RDF/XML"):
+        serialise(t, "rdf", PrefixMap({}))
+    assert serialise(t, "ttl", PrefixMap({})).strip().endswith(b'"x" .')
+
+
 def test_dates_come_from_the_commit_or_source_date_epoch(tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     from rdflib import Graph, Literal, URIRef

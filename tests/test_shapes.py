@@ -41,23 +41,7 @@ KNOWN_SHAPES = {
     "OrganizationShape", "InstitutionShape", "DiasporaOrganisationShape", "PracticeShape",
     "EventShape", "ObstacleShape", "FindingShape", "TimelineEntryShape", "FactsheetShape",
     "FactsheetSectionShape", "FootnoteShape", "StatementShape", "DeclaredTermsShape",
-    "NoDanglingReferenceShape", "SourcedResourceShape",
-}
-
-_VALUES_BUG = (
-    "shapes/qc.ttl: the SPARQL constraint of dsh:DeclaredTermsShape contains a VALUES clause, "
-    "which SHACL forbids in SPARQL constraints; pyshacl stops with a ValidationFailure as soon "
-    "as the target selects a node, so the shape can never report anything (fix: FILTER (?kind "
-    "IN (...)) instead of VALUES)"
-)
-# Broken fixtures the current shapes cannot reject (reported; strict, so a fix shows up here).
-KNOWN_SHAPE_BUGS = {
-    "DeclaredTermsShape--undeclared-property": _VALUES_BUG,
-    "DeclaredTermsShape--misspelt-class": _VALUES_BUG,
-    "DeclaredTermsShape--misspelt-rdfs-property": (
-        "shapes/qc.ttl: dsh:DeclaredTermsShape skips every rdf:, rdfs:, owl: and sh: term, so a "
-        "misspelt built-in such as rdfs:coment is never reported (besides the VALUES bug)"
-    ),
+    "NoDanglingReferenceShape", "SourcedResourceShape", "PracticeSectorShape", "PracticeYearShape",
 }
 
 _EXPECT = re.compile(r"^# expect: (\S+) (\S+) (\S+)(?: (\S+))?\s*$", re.MULTILINE)
@@ -222,13 +206,7 @@ def _fixtures() -> tuple[Fixture, ...]:
 
 
 def _params() -> list:
-    params = []
-    for file in _fixture_files():
-        marks = ()
-        if file.stem in KNOWN_SHAPE_BUGS:
-            marks = (pytest.mark.xfail(strict=True, reason=KNOWN_SHAPE_BUGS[file.stem]),)
-        params.append(pytest.param(file, id=file.stem, marks=marks))
-    return params
+    return [pytest.param(file, id=file.stem) for file in _fixture_files()]
 
 
 @functools.cache
@@ -340,6 +318,8 @@ def test_broken_fixture_is_rejected_by_its_shape(file: Path):
 def test_fixtures_conform_once_fixed(tmp_path: Path):
     """Each fixture has exactly its one defect: without it the fixture is valid. The fixed
     fixtures are validated together (they share only _base.ttl, see the next test)."""
+    import rdflib
+
     fixed = []
     for fixture in _fixtures():
         target = tmp_path / fixture.file.name
@@ -347,8 +327,6 @@ def test_fixtures_conform_once_fixed(tmp_path: Path):
         fixed.append(target)
     conforms, results = validate_files([BASE, *fixed])
     owner = {}
-    import rdflib
-
     for fixture, file in zip(_fixtures(), fixed, strict=True):
         for subject in rdflib.Graph().parse(file).subjects():
             owner[str(subject)] = fixture.file.name
@@ -396,13 +374,8 @@ def test_period_constraint_names_both_years():
 
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "shapes/kzgraph-shapes.ttl: the two sh:message of the sh:and members of dsh:PracticeShape "
-    "are never reported (an sh:and result carries the node shape's message, and PracticeShape "
-    "has none), so the user reads a dump of the shape instead; fix: two named node shapes "
-    "targeting dem:Practice, one per sh:or, each with its message"))
 def test_practice_without_sector_is_told_what_is_missing():
-    file = FIXTURES / "PracticeShape--no-sector-and-no-gap.ttl"
+    file = FIXTURES / "PracticeSectorShape--no-sector-and-no-gap.ttl"
     _conforms, results = validate_files([BASE, file])
     messages = {r.message for r in results if r.focus == TEST_NS + "practice-no-sector"}
     assert messages == {

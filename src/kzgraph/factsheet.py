@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
+import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -115,6 +117,12 @@ def country_iri(value: str | None) -> str:
 def _val(row: Mapping[str, Term], key: str) -> str | None:
     term = row.get(key)
     return None if term is None else term.value
+
+
+def _true(row: Mapping[str, Term], key: str) -> bool:
+    """A boolean column ("true" or "1"; endpoints write xsd:boolean either way)."""
+    term = row.get(key)
+    return term is not None and term.to_python() is True
 
 
 def _lexical_number(text: str) -> str:
@@ -222,16 +230,19 @@ def _store_of(graph: Any) -> Any:
 class _Runner:
     """Runs stored queries for one country on one graph or endpoint; rows as dicts of Terms."""
 
-    def __init__(self, country: str, store: Any, endpoint: str | None) -> None:
+    def __init__(self, country: str, store: Any, endpoint: str | None,
+                 default_graph: str | None = None) -> None:
         self.country = country
         self.store = store
         self.endpoint = endpoint
+        self.default_graph = default_graph
 
     def __call__(self, name: str, *, scoped: bool = True) -> list[dict[str, Term]]:
         from kzgraph.querying import query
 
         params = {"country": self.country} if scoped else {}
-        result = query(name, endpoint=self.endpoint, store=self.store, params=params)
+        result = query(name, endpoint=self.endpoint, store=self.store,
+                       default_graph=self.default_graph, params=params)
         return list(result.rows)
 
 
@@ -248,6 +259,7 @@ class Page:
         self.country = country
         self._run = run
         self._shown: dict[str, None] = {}
+        self._settled = False
         self.meta = self._meta()
         self._load_lookups()
         self.facts = self._facts()
@@ -343,8 +355,11 @@ class Page:
         return self._statements.get(iri or "", [])
 
     def supplements(self) -> list[dict[str, Any]]:
-        """The supplementary sources, in the order of their marks (uncited ones last)."""
-        order = sorted(self.supplement_info,
+        """The supplementary sources, in the order of their marks: those the page cites, then
+        the country's others (the supplementary-sources query) that it does not cite."""
+        listed = [s for s in self.supplement_info
+                  if s in self._supplement_numbers or self.supplement_info[s]["listed"]]
+        order = sorted(listed,
                        key=lambda s: (self._supplement_numbers.get(s, 10**6),
                                       self.supplement_info[s]["label"]))
         out = []
@@ -385,7 +400,7 @@ class Page:
             "note": _val(first, "note"),
         }
 
-    def _people(self, rows: list[dict[str, Term]], key: str) -> list[dict[str, str]]:
+    def _people(self, rows: list[dict[str, Term]], key: str) -> list[dict[str, Any]]:
         out = []
         for iri in _unique(_val(r, key) for r in rows):
             label = next((_val(r, key + "Label") for r in rows if _val(r, key) == iri), None)
@@ -404,7 +419,7 @@ class Page:
         self.supplement_info: dict[str, dict[str, Any]] = {}
         for row in run("supplementary-sources"):
             self._add_supplement(_val(row, "source"), _val(row, "sourceLabel"),
-                                 _val(row, "url"))
+                                 _val(row, "url"), listed=True)
         self._sources: dict[str, list[str]] = {}
         for row in run("factsheet-provenance"):
             resource, source = _val(row, "resource"), _val(row, "source")
@@ -449,7 +464,7 @@ class Page:
                 "label": _val(first, "statementLabel") or iri,
                 "predicate": _val(first, "predicate"),
                 "object": first.get("object"),
-                "asserted": _val(first, "asserted") == "true",
+                "asserted": _true(first, "asserted"),
                 "sources": _unique(_val(r, "source") for r in group),
             })
         self._observations = {(_val(r, "observation") or ""): r for r in run("observations")}
@@ -458,11 +473,15 @@ class Page:
             _val(r, "sectionOrder"): (_val(r, "sectionType") or "").rsplit("/", 1)[-1]
             for r in self._sections.values()}
 
-    def _add_supplement(self, iri: str | None, label: str | None, url: str | None) -> None:
+    def _add_supplement(self, iri: str | None, label: str | None, url: str | None,
+                        listed: bool = False) -> None:
+        """Record a supplementary source; ``listed``: the country's own (listed even when the
+        page cites none of its facts), else known from the provenance of a resource."""
         if not iri:
             return
         info = self.supplement_info.setdefault(iri, {"iri": iri, "label": label or iri,
-                                                     "urls": []})
+                                                     "urls": [], "listed": listed})
+        info["listed"] = info["listed"] or listed
         if label and info["label"] == iri:
             info["label"] = label
         if url and url not in info["urls"]:
@@ -486,15 +505,17 @@ class Page:
     # -- Facts & figures --------------------------------------------------------------------
     def _facts(self) -> dict[str, Any]:
         run = self._run
+        # top-destinations names the destination, not the observation: find the observation
+        # (for its marks and anchor) by destination and year in the observations query.
         obs_by_destination = {(_val(r, "destinationLabel"), _val(r, "year")): o
                               for o, r in self._observations.items()
                               if _val(r, "destinationLabel")}
-        destinations = []
+        destinations: list[dict[str, Any]] = []
         for row in run("top-destinations"):
             key = (_val(row, "destinationLabel"), _val(row, "year"))
             obs = obs_by_destination.get(key)
-            if any(d["iri"] == obs and obs for d in destinations):
-                continue  # one row per source URL: keep the first
+            if obs and any(d["iri"] == obs for d in destinations):
+                continue  # the query gives one row per source URL: keep the first
             destinations.append({
                 "iri": self.show(obs),
                 "rank": _val(row, "rank"),
@@ -506,7 +527,7 @@ class Page:
                 "share": _val(row, "sharePercent"),
                 "dataset": _ref(self.show(_val(row, "dataset")), _val(row, "datasetLabel")),
             })
-        lost = []
+        lost: list[dict[str, Any]] = []
         for row in run("unknown-indicators"):
             iri = _val(row, "observation")
             if any(x["iri"] == iri for x in lost):
@@ -546,11 +567,11 @@ class Page:
             first = group[0]
             bases = []
             for prov in _unique(_val(r, "provision") for r in group):
-                row = next(r for r in group if _val(r, "provision") == prov)
-                extra = provisions.get(prov or "", {})
+                hit = next(r for r in group if _val(r, "provision") == prov)
+                extra: Mapping[str, Term] = provisions.get(prov or "", {})
                 bases.append({
-                    "iri": self.show(prov), "article": _val(row, "article") or "",
-                    "law": _ref(self.show(_val(row, "law")), _val(row, "lawLabel")),
+                    "iri": self.show(prov), "article": _val(hit, "article") or "",
+                    "law": _ref(self.show(_val(hit, "law")), _val(hit, "lawLabel")),
                     "quotation": _val(extra, "quotation"),
                     "description": _val(extra, "description"),
                 })
@@ -601,13 +622,13 @@ class Page:
         replacements = []
         for iri, group in _group(run("term-replacements"), "replacement").items():
             first = group[0]
-            dates = []
+            dates: list[dict[str, Any]] = []
             for row in group:
                 when = _val(row, "date")
                 entry = next((d for d in dates if d["value"] == when), None)
                 if entry is None:
                     entry = {"value": when, "shown": date(row.get("date")),
-                             "asserted": _val(row, "asserted") == "true", "sources": []}
+                             "asserted": _true(row, "asserted"), "sources": []}
                     dates.append(entry)
                 if _val(row, "source"):
                     entry["sources"].append(_val(row, "source"))
@@ -627,8 +648,9 @@ class Page:
 
     # -- Policy framework -------------------------------------------------------------------
     def _documents_by_iri(self) -> dict[str, dict[str, Any]]:
-        if hasattr(self, "_documents_cache"):
-            return self._documents_cache
+        cached: dict[str, dict[str, Any]] | None = getattr(self, "_documents_cache", None)
+        if cached is not None:
+            return cached
         run = self._run
         agents = _group(run("who-signed-or-launched"), "subject")
         changes = _group(run("amendments"), "amending")
@@ -747,7 +769,7 @@ class Page:
         out = []
         for iri, group in _group(run("practices"), "practice").items():
             first = group[0]
-            event_list = []
+            event_list: list[dict[str, Any]] = []
             for event, rows in _group(events.get(iri, []), "event").items():
                 e = rows[0]
                 event_list.append({
@@ -769,7 +791,9 @@ class Page:
             out.append({
                 "iri": self.show(iri), "label": _val(first, "practiceLabel") or iri,
                 "aliases": self.texts(iri, "alias"),
-                "year": _val(first, "startYear"), "year_shown": _val(first, "yearShown") or "",
+                "year": _val(first, "startYear"),
+                "year_shown": (self.gap(iri, "year-not-stated") or {}).get("label")
+                or _val(first, "yearShown") or "",
                 "sectors": sectors,
                 "sector_lost": bool(self.gap(iri, "sector-tag-lost")),
                 "organisers": [_ref(o, _val(r, "organiserLabel"))
@@ -854,7 +878,7 @@ class Page:
                 "iri": iri, "number": _val(first, "footnoteNumber"),
                 "text": _val(first, "printedText"),
                 "urls": _unique(_val(r, "url") for r in group),
-                "lost": _val(first, "textLost") == "true",
+                "lost": _true(first, "textLost"),
                 "note": _val(first, "note"),
             })
         return out
@@ -863,11 +887,15 @@ class Page:
     def _further(self) -> dict[str, list[dict[str, Any]]]:
         """Resources of the factsheet that none of the sections above shows, by section type
         (a graph may hold kinds of facts this page does not know yet)."""
+        self._resource_rows = self._run("factsheet-resources")
+        return self._unshown(set(self._shown))
+
+    def _unshown(self, shown: set[str]) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}
         seen: set[str] = set()
-        for row in self._run("factsheet-resources"):
+        for row in self._resource_rows:
             iri = _val(row, "resource")
-            if not iri or iri in self._shown or iri in seen:
+            if not iri or iri in shown or iri in seen:
                 continue
             seen.add(iri)
             section = self._sections.get(_val(row, "section") or "", {})
@@ -879,6 +907,12 @@ class Page:
                 "figure": self._observation(iri),
             })
         return out
+
+    def settle(self, anchored: set[str]) -> None:
+        """After a first rendering: list under "Further facts" what the sections meant to
+        show but did not (a template that skips an empty field, say), so nothing is lost."""
+        listed = {x["iri"] for items in self.further.values() for x in items}
+        self.further = self._unshown(anchored - listed)
 
 
 #: The order in which an annex lists kinds of institution (from the head of state down);
@@ -948,6 +982,16 @@ def render(page: Page, fmt: str = "md") -> str:
     """The page in Markdown (``md``) or HTML (``html``)."""
     if fmt not in FORMATS:
         raise InputError(f"unknown factsheet format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if not page._settled:
+        # The HTML anchors say what the templates really show; what they do not goes to
+        # "Further facts" (in both formats, so both show the same facts).
+        _render(page, "html")
+        page.settle(set(page._anchored))
+        page._settled = True
+    return _render(page, fmt)
+
+
+def _render(page: Page, fmt: str) -> str:
     env = _environment(fmt)
     page.reset()
     template = env.get_template("factsheet.md.j2" if fmt == "md" else "factsheet.html")
@@ -957,20 +1001,24 @@ def render(page: Page, fmt: str = "md") -> str:
 
 
 def factsheet(country: str | None = None, fmt: str = "md", graph: Any = None,
-              endpoint: str | None = None) -> str:
+              endpoint: str | None = None, *, default_graph: str | None = None) -> str:
     """The factsheet of ``country`` (an IRI, or a slug such as ``kazakhstan``; default
     Kazakhstan) regenerated from the graph, as Markdown (``fmt="md"``) or a printable HTML
     page (``fmt="html"``).
 
     ``graph``: None for the bundled graph, a pyoxigraph Store or rdflib Graph, or Turtle
-    files / folders to load; ``endpoint``: a SPARQL endpoint URL instead. Raises InputError
-    (exit code 2) when the graph has no factsheet for the country."""
+    files / folders to load; ``endpoint``: a SPARQL endpoint URL instead (with
+    ``default_graph``, the IRI of the named graph to ask). Raises InputError (exit code 2)
+    when the graph has no factsheet for the country, EndpointError when the endpoint
+    fails."""
     if fmt not in FORMATS:
         raise InputError(f"unknown factsheet format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if graph is not None and endpoint is not None:
         raise InputError("give either a graph or an endpoint, not both")
     iri = country_iri(country)
-    run = _Runner(iri, _store_of(graph), endpoint)
+    if default_graph is not None and endpoint is None:
+        raise InputError("default_graph is for an endpoint; give endpoint= too")
+    run = _Runner(iri, _store_of(graph), endpoint, default_graph)
     return render(Page(run, iri), fmt)
 
 
@@ -1010,3 +1058,16 @@ def _is_factsheet(path: Path) -> bool:
     except OSError:
         return False
     return GENERATOR in head
+
+
+class _CallableModule(types.ModuleType):
+    """``kzgraph.factsheet`` is both this module and the function: importing the module
+    (``from kzgraph.factsheet import anchor_id``) rebinds the package attribute to the
+    module, so the module forwards calls to :func:`factsheet`."""
+
+    def __call__(self, country: str | None = None, fmt: str = "md", graph: Any = None,
+                 endpoint: str | None = None, *, default_graph: str | None = None) -> str:
+        return factsheet(country, fmt, graph, endpoint, default_graph=default_graph)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -452,12 +452,31 @@ def serialise(triples: Sequence[pyoxigraph.Triple], ext: str, pm: PrefixMap) -> 
     import pyoxigraph as ox
 
     fmt = FORMATS[ext][0]
+    if ext == "rdf":
+        _check_rdfxml_predicates(triples)
     if ext == "jsonld":
         return jsonld_bytes(triples, pm)
     if ext == "nt":
         return ntriples_bytes(triples)
     data = ox.serialize(triples, format=getattr(ox.RdfFormat, fmt), prefixes=pm.used(triples))
     return _sorted_header(bytes(data or b""), ext)
+
+
+_NCNAME_END = re.compile(r"[^\W\d][\w.-]*$")
+
+
+_WRITABLE: set[str] = set()
+
+
+def _check_rdfxml_predicates(triples: Iterable[Any]) -> None:
+    """RDF/XML writes a predicate as an XML element name: its IRI must end in a name."""
+    for p in {t.predicate.value for t in triples} - _WRITABLE:
+        if _NCNAME_END.search(p):
+            _WRITABLE.add(p)
+        else:
+            raise InputError(
+                f"the property <{p}> cannot be written in RDF/XML (its IRI does not end in a "
+                "name such as .../property)", hint="rename the property in the data")
 
 
 _XMLNS_RE = re.compile(rb'\s+xmlns(?::[\w.-]+)?="[^"]*"')
@@ -575,8 +594,8 @@ def validate_bundle(root: Path) -> None:
                       ontology=bundle_files(root, "ontology"))
     if not report.conforms:
         exc = ValidationFailed(
-            "the graph does not conform to the shapes; nothing was written "
-            "(run `kzgraph validate` for the report, fix the data, build again)"
+            "the graph does not conform to the shapes; nothing was written. Fix what the "
+            "report lists (also: `kzgraph validate`) and build again"
         )
         exc.report = report  # type: ignore[attr-defined]
         raise exc

@@ -31,7 +31,6 @@ from urllib.parse import quote
 from kzgraph.release import (
     BASE,
     DCT,
-    FACTSHEET,
     LICENSE,
     MARKER,
     ONTOLOGY_IRI,
@@ -93,6 +92,7 @@ HTACCESS = """\
 #   RewriteEngine on
 #   RewriteRule ^dist/(.+)$ https://HOST/PATH/$1 [R=302,L]
 #   RewriteRule ^ontology/[0-9.]+$ /kzgraph/ontology [R=302,L]
+#   RewriteRule ^(void|\\.well-known/void)$ https://HOST/PATH/void.ttl [R=303,L]
 #   RewriteCond %{HTTP_ACCEPT} text/turtle
 #   RewriteRule ^(id/.+|vocab/.+|ontology)$ https://HOST/PATH/site/$1.ttl [R=303,L]
 #   RewriteCond %{HTTP_ACCEPT} application/ld\\+json
@@ -365,9 +365,14 @@ class Model:
             return (FIRST_ROWS.index(p) if p in FIRST_ROWS else len(FIRST_ROWS),
                     self.pm.curie(p))
 
+        def by_label(o: Any) -> tuple[Any, ...]:
+            if isinstance(o, self.ox.NamedNode):
+                return (0, natural_key(self.label(o)), o.value)
+            return (1, (), str(o))
+
         return [
             (self.link_html(self.ox.NamedNode(p), root),
-             [self._value(o, root, depth, seen) for o in objs])
+             [self._value(o, root, depth, seen) for o in sorted(objs, key=by_label)])
             for p, objs in sorted(grouped.items(), key=lambda kv: order(kv[0]))
         ]
 
@@ -511,13 +516,33 @@ def bar_chart_svg(title: str, bars: Sequence[tuple[str, float, str | None, str]]
     return "\n".join(parts)
 
 
-def chart_for(model: Model, origin: Any, bars: list[Bar], root: str) -> str:
-    years = sorted({b.year for b in bars if b.year})
-    who = model.label(origin) if origin is not None else "all origins"
+def all_origins(charts: dict[Any, list[Bar]], top: int = 15) -> list[Bar]:
+    """One bar per destination: the sum over the countries of origin (latest year of each),
+    the largest first."""
+    total: dict[Any, float] = {}
+    years: dict[Any, set[str]] = {}
+    for bars in charts.values():
+        for b in bars:
+            total[b.term] = total.get(b.term, 0.0) + b.value
+            years.setdefault(b.term, set()).add(b.year)
+    merged = [Bar(d, v, "–".join(sorted({min(years[d]), max(years[d])})))
+              for d, v in total.items()]
+    merged.sort(key=lambda b: (-b.value, str(b.term)))
+    return merged[:top]
+
+
+def chart_for(model: Model, origin: Any, bars: list[Bar], root: str,
+              origins: int = 1) -> str:
+    """The SVG bar chart of one origin's emigrant stock by destination (or, for origins > 1,
+    of the sum over that many origins)."""
+    years = sorted({y for b in bars for y in b.year.split("–") if y})
+    who = model.label(origin) if origins == 1 else f"the {origins} countries of origin"
     title = f"Emigrant stock from {who} by country of destination"
     caption = "Emigrants by destination"
     if years:
         caption += f", {years[0]}" if len(years) == 1 else f", {years[0]}–{years[-1]}"
+    if origins > 1:
+        caption += f"; the {len(bars)} largest destinations, summed over the origins"
     caption += " (source: the graph's emigrant-stock observations)"
     rows = []
     for b in bars:
@@ -579,10 +604,9 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
     """Write the site of a release into folder (new or empty). files: the release's
     downloads (sizes, checksums) for the landing page; present: names that exist beside the
     site (default: all). Returns the number of pages written."""
-    from kzgraph.release import serialise
+    from kzgraph.release import example_resources, serialise, sort_triples
 
-    ox_model = Model(rel)
-    m = ox_model
+    m = Model(rel)
     ox = m.ox
     env = _env()
     w = Writer(folder)
@@ -604,7 +628,7 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
             continue
         term = ox.NamedNode(iri)
         root = _root(path)
-        ctx = resource_context(m, term, path, root, charts)
+        ctx = resource_context(m, term, root, charts)
         ctx["hash_terms"] = [
             {"anchor": anchor(t.value.split("#", 1)[1]), "iri": t.value, "label": m.label(t),
              "rows": m.rows(t, root)}
@@ -613,8 +637,6 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
         triples = m.closure(term) + [t for b in ctx.pop("orphans") for t in m.closure(b)]
         for t in hash_terms.get(iri, []):
             triples += m.closure(t)
-        from kzgraph.release import sort_triples
-
         triples = sort_triples(set(triples))
         stem = path[: -len(".html")]
         for ext in ("ttl", "jsonld", "rdf"):
@@ -668,9 +690,14 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
     # -- landing -----------------------------------------------------------------------
     present = {f.name for f in files} if present is None else present
     downloads = [{"info": f, "present": f.name in present} for f in files]
-    chart_svgs = [chart_for(m, origin, bars, "") for origin, bars in list(charts.items())[:6]]
-    factsheets = [m.link(s, "") for s in by_class.get(DEM + "Factsheet", [])]
-    examples = [m.link(ox.NamedNode(i), "") for i in _examples(rel)]
+    if len(charts) == 1:
+        [(origin, bars)] = charts.items()
+        chart_svgs = [chart_for(m, origin, bars, "")]
+    else:  # many factsheets: one chart over all origins; each origin's is on its page
+        chart_svgs = [chart_for(m, None, all_origins(charts), "", origins=len(charts))] \
+            if charts else []
+    factsheets = [x["link"] for x in _listing(m, by_class.get(DEM + "Factsheet", []), "")]
+    examples = [m.link(ox.NamedNode(i), "") for i in example_resources(rel)]
     # The landing page shows what the data is about; OWL/RDFS/SHACL meta-classes are on the
     # ontology page.
     meta = (OWL, RDFS, RDF, "http://www.w3.org/ns/shacl#")
@@ -680,7 +707,7 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
         **common, root="", downloads=downloads, charts=chart_svgs, factsheets=factsheets,
         examples=examples, classes=top_classes, n_classes=len(classes),
         n_pages=len(m.pages), counts=rel.counts, queries=rel.queries,
-        more_charts=max(0, len(charts) - 6)))
+        origins=len(charts), factsheet_class=_class_slug(m, DEM + "Factsheet")))
     pages += 1
 
     w.write("style.css", (Path(__file__).parent / "templates" / "style.css").read_bytes())
@@ -694,20 +721,14 @@ def natural_key(text: str) -> tuple[Any, ...]:
                  for part in re.split(r"(\d+)", text.casefold()) if part)
 
 
-def _listing(m: Model, terms: Iterable[Any]) -> list[dict[str, Any]]:
+def _listing(m: Model, terms: Iterable[Any], root: str = "../") -> list[dict[str, Any]]:
     """Resources for a browse page (one level below the site root), sorted by label."""
-    rows = [(m.link(s, "../"), m.pm.curie(s.value)) for s in terms]
+    rows = [(m.link(s, root), m.pm.curie(s.value)) for s in terms]
     rows.sort(key=lambda r: (natural_key(r[0].text), r[1]))
     return [{"link": link, "curie": curie} for link, curie in rows]
 
 
-def _examples(rel: Release) -> list[str]:
-    from kzgraph.release import example_resources
-
-    return example_resources(rel)
-
-
-def resource_context(m: Model, term: Any, path: str, root: str,
+def resource_context(m: Model, term: Any, root: str,
                      charts: dict[Any, list[Bar]]) -> dict[str, Any]:
     """What resource.html shows about one resource."""
     ox = m.ox
@@ -781,7 +802,6 @@ def resource_context(m: Model, term: Any, path: str, root: str,
         "incoming": incoming_rows,
         "chart": chart,
         "orphans": orphans,
-        "is_factsheet": iri == FACTSHEET,
     }
 
 
