@@ -484,6 +484,25 @@ def test_landing_page(built: Path) -> None:
     assert "<svg" in html and "<script" not in html
 
 
+def test_chart_with_several_countries_of_origin(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    shutil.copytree(BUNDLE, bundle)
+    shutil.copy(FIXTURES / "second-origin.ttl", bundle / "data" / "second-origin.ttl")
+    out = build(tmp_path / "dist", root=bundle)
+    html = (out / "site" / "index.html").read_text("utf-8")
+    # One chart over both origins: the latest figure of each origin, summed per destination.
+    assert html.count("<svg") == 1
+    assert "Emigrant stock from the 2 countries of origin by country of destination" in html
+    assert html.count('class="bar"') == 4  # France, Russia, Germany, Ukraine
+    assert html.index(">France<") < html.index(">Russia<") < html.index(">Germany<")
+    assert "Russia: 2,659,711" in html  # 2,559,711 + 100,000 (2019, not the 2015 figure)
+    # Each origin's own chart is on its page.
+    germany = (out / "site" / "id" / "country" / "germany.html").read_text("utf-8")
+    assert "Emigrant stock from Germany by country of destination" in germany
+    assert germany.count('class="bar"') == 2
+    assert "2 factsheets" in html
+
+
 def test_htaccess(built: Path) -> None:
     text = (built / "site" / ".htaccess").read_text("utf-8")
     for media, ext in (("text/turtle", "ttl"), ("application/ld\\+json", "jsonld"),

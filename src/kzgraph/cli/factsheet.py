@@ -17,7 +17,6 @@ def register(sub: Any) -> None:
                     "Obstacles, Spotlight practices, the Annex of actors, the footnotes and the "
                     "supplementary sources. Every fact comes from the stored queries; what the "
                     "source lost is shown as lost.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="exit codes: 0 written; 2 no factsheet for the country, a bad argument, an "
                "output folder that does not exist, or an output file that is not a previous "
                "factsheet (see --force).")
