@@ -482,6 +482,8 @@ def test_landing_page(built: Path) -> None:
                 for line in (built / SUMS).read_text().splitlines())
     assert sums["kzgraph.ttl"] in html  # checksums shown
     assert "<svg" in html and "<script" not in html
+    assert re.search(r'<figcaption>Source: <a href="id/un-migrant-stock-2019.html"[^>]*>'
+                     r"UN DESA International Migrant Stock 2019</a></figcaption>", html)
 
 
 def test_chart_with_several_countries_of_origin(tmp_path: Path) -> None:

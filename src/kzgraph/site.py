@@ -436,12 +436,13 @@ class Model:
 EMIGRANT_QUERY = """
 PREFIX dem: <https://w3id.org/kzgraph/ontology#>
 PREFIX sdmx-measure: <http://purl.org/linked-data/sdmx/2009/measure#>
-SELECT ?origin ?destination ?value ?year WHERE {
+SELECT ?origin ?destination ?value ?year ?source WHERE {
   ?obs dem:indicator <https://w3id.org/kzgraph/vocab/indicator/emigrant-stock> ;
        dem:destination ?destination ;
        sdmx-measure:obsValue ?value .
   OPTIONAL { ?obs dem:origin ?origin }
   OPTIONAL { ?obs dem:referenceYear ?year }
+  OPTIONAL { ?obs dem:sourceDataset ?source }
 }
 """
 
@@ -451,6 +452,7 @@ class Bar:
     term: Any
     value: float
     year: str
+    sources: frozenset[Any] = frozenset()
 
 
 def emigrant_stock(rel: Release) -> dict[Any, list[Bar]]:
@@ -473,6 +475,8 @@ def emigrant_stock(rel: Release) -> dict[Any, list[Bar]]:
         old = best.get(key)
         if old is None or (year, value) > (old.year, old.value):
             best[key] = Bar(dest, value, year)
+        if row["source"] is not None and best[key].year == year and best[key].value == value:
+            best[key].sources |= {row["source"]}
     charts: dict[Any, list[Bar]] = {}
     for (origin, _dest), bar in best.items():
         charts.setdefault(origin, []).append(bar)
@@ -495,7 +499,9 @@ def bar_chart_svg(title: str, bars: Sequence[tuple[str, float, str | None, str]]
         f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-labelledby="{uid}-t {uid}-d">',
         f'<title id="{uid}-t">{esc(title)}</title>',
-        f'<desc id="{uid}-d">{esc(caption)}</desc>',
+        f'<desc id="{uid}-d">{esc(caption)}. Source: the emigrant-stock observations of the '
+        "graph (dem:indicator indicator:emigrant-stock, dem:destination, "
+        "sdmx-measure:obsValue).</desc>",
         f'<text class="chart-title" x="0" y="20">{esc(title)}</text>',
     ]
     for i, (label, value, href, tip) in enumerate(bars):
@@ -525,14 +531,18 @@ def all_origins(charts: dict[Any, list[Bar]], top: int = 15) -> list[Bar]:
         for b in bars:
             total[b.term] = total.get(b.term, 0.0) + b.value
             years.setdefault(b.term, set()).add(b.year)
-    merged = [Bar(d, v, "–".join(sorted({min(years[d]), max(years[d])})))
+    sources: dict[Any, frozenset[Any]] = {}
+    for bars in charts.values():
+        for b in bars:
+            sources[b.term] = sources.get(b.term, frozenset()) | b.sources
+    merged = [Bar(d, v, "–".join(sorted({min(years[d]), max(years[d])})), sources[d])
               for d, v in total.items()]
     merged.sort(key=lambda b: (-b.value, str(b.term)))
     return merged[:top]
 
 
 def chart_for(model: Model, origin: Any, bars: list[Bar], root: str,
-              origins: int = 1) -> str:
+              origins: int = 1) -> dict[str, Any]:
     """The SVG bar chart of one origin's emigrant stock by destination (or, for origins > 1,
     of the sum over that many origins)."""
     years = sorted({y for b in bars for y in b.year.split("–") if y})
@@ -542,8 +552,7 @@ def chart_for(model: Model, origin: Any, bars: list[Bar], root: str,
     if years:
         caption += f", {years[0]}" if len(years) == 1 else f", {years[0]}–{years[-1]}"
     if origins > 1:
-        caption += f"; the {len(bars)} largest destinations, summed over the origins"
-    caption += " (source: the graph's emigrant-stock observations)"
+        caption += f"; the {len(bars)} largest, summed over the origins"
     rows = []
     for b in bars:
         link = model.link(b.term, root)
@@ -551,7 +560,12 @@ def chart_for(model: Model, origin: Any, bars: list[Bar], root: str,
         shown = f"{b.value:,.0f}" if b.value == int(b.value) else f"{b.value:,}"
         rows.append((link.text, b.value, href, f"{link.text}: {shown}"
                      + (f" ({b.year})" if b.year else "")))
-    return bar_chart_svg(title, rows, caption)
+    sources = sorted({src for b in bars for src in b.sources}, key=str)
+    links = [model.link_html(src, root) for src in sources[:5]]
+    if len(sources) > 5:
+        links.append(f"and {len(sources) - 5} more")
+    return {"svg": model.markup(bar_chart_svg(title, rows, caption)),
+            "sources": model.markup(", ".join(links))}
 
 
 # ---------------------------------------------------------------------------------------
