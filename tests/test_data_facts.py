@@ -18,8 +18,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
+# The factsheet text lives beside the checkout (shared/seed/), as it does for CI.
 SEED_TEXT = Path(os.environ.get(
-    "KZGRAPH_SEED_TEXT", "/work/shared/seed/000_a7ba452f2a3fc99c.txt"))
+    "KZGRAPH_SEED_TEXT", ROOT.parent / "shared" / "seed" / "000_a7ba452f2a3fc99c.txt"))
 
 KZ = "https://w3id.org/kzgraph/id/kz/"
 COUNTRY = "https://w3id.org/kzgraph/id/country/"
