@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from kzgraph.errors import EXIT_OK, ValidationFailed
@@ -55,29 +57,29 @@ def _report_and_raise(exc: ValidationFailed) -> None:
     raise exc
 
 
-def run_build(args: argparse.Namespace) -> int:
-    from kzgraph.release import build
-
+def _timed(make: Callable[[], Path], describe: Callable[[Path], str]) -> int:
+    """Run a writer; on a non-conforming graph print the report and exit 1 (via the error)."""
     started = time.perf_counter()
     try:
-        out = build(args.out, endpoint=args.endpoint, download_base=args.download_base)
+        written = make()
     except ValidationFailed as exc:
         _report_and_raise(exc)
         raise  # pragma: no cover
-    files = sum(1 for p in out.rglob("*") if p.is_file())
-    print(f"wrote {out} ({files} files) in {time.perf_counter() - started:.1f} s")
+    print(f"wrote {written} ({describe(written)}) in {time.perf_counter() - started:.1f} s")
     return EXIT_OK
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from kzgraph.release import build
+
+    return _timed(
+        lambda: build(args.out, endpoint=args.endpoint, download_base=args.download_base),
+        lambda out: f"{sum(1 for p in out.rglob('*') if p.is_file())} files")
 
 
 def run_site(args: argparse.Namespace) -> int:
     from kzgraph.site import build_site
 
-    started = time.perf_counter()
-    try:
-        site = build_site(args.out, endpoint=args.endpoint, download_base=args.download_base)
-    except ValidationFailed as exc:
-        _report_and_raise(exc)
-        raise  # pragma: no cover
-    pages = sum(1 for _ in site.rglob("*.html"))
-    print(f"wrote {site} ({pages} pages) in {time.perf_counter() - started:.1f} s")
-    return EXIT_OK
+    return _timed(
+        lambda: build_site(args.out, endpoint=args.endpoint, download_base=args.download_base),
+        lambda site: f"{sum(1 for _ in site.rglob('*.html'))} pages")
