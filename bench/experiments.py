@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import os
-import stat
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -177,142 +175,11 @@ def _memo_conforming() -> Callable[[], None]:
 # ------------------------------------------------------------------------------------------
 
 #: Below this many bytes of RDF, parsing into memory beats opening the on-disk cache.
-MEMORY_STORE_BYTES = 2_000_000
-
-
-@patch("memory-store",
-       f"kzgraph.store.load_store(cache=True): parse in memory below {MEMORY_STORE_BYTES:,} "
-       "bytes of RDF instead of opening RocksDB")
-def _memory_store() -> Callable[[], None]:
-    # Opening the RocksDB cache read-only costs 10-50 ms whatever its size (more on a busy
-    # machine: it starts threads); pyoxigraph parses the bundled 250 kB of Turtle into an
-    # in-memory Store in ~8 ms.
-    import pyoxigraph as ox
-
-    from kzgraph import store
-
-    original = store.load_store
-
-    def load_store(paths: Any, *, cache: bool = False) -> Any:
-        files = store.expand_paths(paths)
-        if cache:
-            try:
-                small = sum(os.stat(f).st_size for f in files) < MEMORY_STORE_BYTES
-            except OSError:
-                small = False
-            if not small:
-                return original(files, cache=True)
-        memory = ox.Store()
-        store._fill_store(memory, files)
-        return memory
-
-    return _swap(store, "load_store", load_store)
-
-
 @patch("no-stat-index", "kzgraph.store: key the cache by hashing every byte (as before)")
 def _no_stat_index() -> Callable[[], None]:
     from kzgraph import store
 
     return _swap(store, "_content_key", store._cache_key)
-
-
-@patch("fast-expand",
-       "kzgraph.store.expand_paths: one os.stat per file, no Path.resolve() per file")
-def _fast_expand() -> Callable[[], None]:
-    # expand_paths calls is_dir, is_file and resolve (a realpath: an lstat per path
-    # component) for every file to drop duplicates: ~0.35 s for 9,000 files. One os.stat per
-    # file gives the kind and (st_dev, st_ino), which tells duplicates apart.
-    from kzgraph import store
-
-    original = store.expand_paths
-
-    def expand_paths(paths: Any) -> list[Path]:
-        if isinstance(paths, (str, os.PathLike)):
-            paths = [paths]
-        paths = list(paths)
-        result: list[Path] = []
-        seen: set[tuple[int, int]] = set()
-        for arg in paths:
-            path = Path(arg)
-            try:
-                st = os.stat(path)
-            except OSError:
-                return original(paths)  # the original names the missing path
-            if stat.S_ISDIR(st.st_mode):
-                found = sorted(path.rglob("*.ttl"))
-                if not found:
-                    return original(paths)
-                stats = [(f, os.stat(f)) for f in found]
-                stats = [(f, s) for f, s in stats if stat.S_ISREG(s.st_mode)]
-            elif stat.S_ISREG(st.st_mode) and path.suffix.lower() in store._FORMATS:
-                stats = [(path, st)]
-            else:
-                return original(paths)
-            for file, s in stats:
-                key = (s.st_dev, s.st_ino)
-                if key not in seen:
-                    seen.add(key)
-                    result.append(file)
-        return result
-
-    return _swap(store, "expand_paths", expand_paths)
-
-
-@patch("open-no-count",
-       "kzgraph.store._open_cached: trust meta.json's key, do not count the quads on open")
-def _open_no_count() -> Callable[[], None]:
-    # _open_cached compares len(store) with meta.json on every open: pyoxigraph counts by a
-    # full scan (22 ms at N=100, 230 ms at N=1000, for every `kzgraph query`). The entry is
-    # published by an atomic rename only once complete, and a missing or broken database
-    # already fails to open.
-    import json
-
-    import pyoxigraph as ox
-
-    from kzgraph import store
-
-    def open_cached(entry: Path, key: str) -> Any:
-        try:
-            meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
-            if meta.get("key") != key or meta.get("format") != store._CACHE_FORMAT:
-                return None
-            return ox.Store.read_only(str(entry / "store"))
-        except (OSError, RuntimeError, ValueError, TypeError, AttributeError):
-            return None
-
-    return _swap(store, "_open_cached", open_cached)
-
-
-@patch("bulk-cache-build",
-       "kzgraph.store._build_cached: fill the new store with one Store.bulk_extend")
-def _bulk_cache_build() -> Callable[[], None]:
-    # Store.extend per file goes through RocksDB's write-ahead log and memtables (N=1000:
-    # 28 s, 865 MB on disk); one bulk_extend over all files writes sorted tables directly
-    # (7 s, 153 MB). Errors still name the file: each file's parser is wrapped.
-    import pyoxigraph as ox
-
-    from kzgraph import store
-
-    original_fill = store._fill_store
-
-    def quads(files: list[Path]) -> Iterator[Any]:
-        for path in files:
-            fmt = store._format_of(path)
-            file = store.display_path(path)
-            try:
-                yield from store._parse_oxigraph(path, fmt, file)
-            except SyntaxError as exc:
-                raise store._from_oxigraph_error(exc, path, fmt, file) from None
-            except OSError as exc:
-                raise store._read_error(exc, file) from None
-
-    def fill(target: Any, files: list[Path]) -> None:
-        if isinstance(target, ox.Store) and getattr(target, "_kz_on_disk", True):
-            target.bulk_extend(quads(files))
-        else:
-            original_fill(target, files)
-
-    return _swap(store, "_fill_store", fill)
 
 
 # ------------------------------------------------------------------------------------------

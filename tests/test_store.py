@@ -114,6 +114,18 @@ def test_folder_expands_to_sorted_ttl_files(fixtures_dir: Path) -> None:
     assert [f.name for f in files] == ["a-organisation.ttl", "b-more.ttl"]
 
 
+def test_links_in_folders(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    real = write(tmp_path / "data", "a.ttl", PREFIXES + "ex:a ex:p 1 .\n")
+    (tmp_path / "data" / "same.ttl").symlink_to(real)  # the same file twice: read once
+    (tmp_path / "data" / "gone.ttl").symlink_to(tmp_path / "missing.ttl")  # dangling: skipped
+    (tmp_path / "data" / "sub.ttl").mkdir()  # a folder named like a file: searched, not read
+    files = store.expand_paths([tmp_path / "data", real])
+    assert files == [real]
+    with pytest.raises(InputError, match="no such file or folder"):
+        store.expand_paths([tmp_path / "data" / "gone.ttl"])
+
+
 @pytest.mark.parametrize("parser", PARSERS)
 def test_source_map_names_the_describing_files(fixtures_dir: Path, parser: str) -> None:
     folder = fixtures_dir / "validate" / "split"
@@ -208,11 +220,12 @@ def test_store_cache_stale_or_corrupt_is_rebuilt(tmp_path: Path,
     assert len(store.load_store([data], cache=True)) == 1
     [entry] = _entries(cache)
 
-    # Corrupt: the meta data lies about the content -> not trusted, rebuilt.
+    # Corrupt: the meta data is cut short or names another key -> not trusted, rebuilt.
     meta = json.loads((entry / "meta.json").read_text())
-    (entry / "meta.json").write_text(json.dumps({**meta, "triples": 99}))
-    assert len(store.load_store([data], cache=True)) == 1
-    assert json.loads((entry / "meta.json").read_text())["triples"] == 1
+    for broken in ('{"format": 1, "key"', json.dumps({**meta, "key": "0" * 64})):
+        (entry / "meta.json").write_text(broken)
+        assert len(store.load_store([data], cache=True)) == 1
+        assert json.loads((entry / "meta.json").read_text()) == meta
 
     # Corrupt: the database is gone.
     for file in (entry / "store").iterdir():

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ __all__ = [
     "cache_dir",
     "expand_paths",
     "graph",
+    "iter_quads",
     "load_files",
     "load_store",
     "oxigraph_store",
@@ -157,28 +159,38 @@ def expand_paths(paths: Iterable[PathArg]) -> list[Path]:
     if isinstance(paths, (str, os.PathLike)):  # one path, not an iterable of characters
         paths = [paths]
     result: list[Path] = []
-    seen: set[Path] = set()
+    # Duplicates are told apart by (device, inode): one os.stat per file, where
+    # Path.resolve() would lstat every path component (0.35 s for 9,000 files).
+    seen: set[tuple[int, int]] = set()
     for arg in paths:
         path = Path(arg)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*.ttl") if p.is_file())
+        try:
+            st = os.stat(path)
+        except OSError:
+            st = None
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            found = []
+            for file in sorted(path.rglob("*.ttl")):
+                with contextlib.suppress(OSError):  # a dangling link is not a file
+                    info = os.stat(file)
+                    if stat.S_ISREG(info.st_mode):
+                        found.append((file, info))
             if not found:
                 raise InputError("the folder holds no .ttl files", file=str(path),
                                  hint="give Turtle files, or a folder that holds them")
-        elif path.is_file():
+        elif st is not None and stat.S_ISREG(st.st_mode):
             if path.suffix.lower() not in _FORMATS:
                 raise InputError(f"unsupported RDF file type {path.suffix or '(none)'!r}",
                                  file=str(path), hint=_SUPPORTED)
-            found = [path]
-        elif path.exists():
+            found = [(path, st)]
+        elif st is not None:
             raise InputError("not a regular file or folder", file=str(path))
         else:
             raise InputError("no such file or folder", file=str(path),
                              hint="check the path (relative paths start at the current folder)")
-        for file in found:
-            real = file.resolve()
-            if real not in seen:
-                seen.add(real)
+        for file, info in found:
+            if (info.st_dev, info.st_ino) not in seen:
+                seen.add((info.st_dev, info.st_ino))
                 result.append(file)
     return result
 
@@ -453,16 +465,27 @@ def cache_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "kzgraph"
 
 
-def _fill_store(store: pyoxigraph.Store, files: list[Path]) -> None:
+def iter_quads(files: Iterable[Path]) -> Iterator[pyoxigraph.Quad]:
+    """The quads of every RDF file in turn (pyoxigraph terms, blank nodes distinct per file);
+    errors name the file and line."""
     for path in files:
         fmt = _format_of(path)
         file = display_path(path)
         try:
-            store.extend(_parse_oxigraph(path, fmt, file))
+            yield from _parse_oxigraph(path, fmt, file)
         except SyntaxError as exc:
             raise _from_oxigraph_error(exc, path, fmt, file) from None
         except OSError as exc:
             raise _read_error(exc, file) from None
+
+
+def _fill_store(store: pyoxigraph.Store, files: list[Path], *, bulk: bool = False) -> None:
+    # bulk: for a new on-disk store. bulk_extend writes sorted tables directly, where extend
+    # goes through RocksDB's write-ahead log (N=1000: 7 s and 153 MB instead of 28 s, 865 MB).
+    if bulk:
+        store.bulk_extend(iter_quads(files))
+    else:
+        store.extend(iter_quads(files))
 
 
 def _cache_key(files: list[Path]) -> str:
@@ -571,10 +594,9 @@ def _open_cached(entry: Path, key: str) -> pyoxigraph.Store | None:
         meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
         if meta.get("key") != key or meta.get("format") != _CACHE_FORMAT:
             return None
-        store = ox.Store.read_only(str(entry / "store"))
-        if len(store) != meta.get("triples"):
-            return None
-        return store
+        # No len(store) check: pyoxigraph counts by a full scan (230 ms at N=1000). The entry
+        # is published complete by one atomic rename; a broken database fails to open.
+        return ox.Store.read_only(str(entry / "store"))
     except (OSError, RuntimeError, ValueError, TypeError, AttributeError):
         return None
 
@@ -605,7 +627,7 @@ def _build_cached(files: list[Path], key: str) -> pyoxigraph.Store:
         tmp.mkdir(parents=True)
         store = ox.Store(str(tmp / "store"))
         try:
-            _fill_store(store, files)
+            _fill_store(store, files, bulk=True)
             store.flush()
             count = len(store)
         finally:
