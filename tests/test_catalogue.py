@@ -222,3 +222,67 @@ def test_a_stored_query_with_a_syntax_error(tmp_path: Path) -> None:
     assert info.value.message.startswith(f"{path}:4:")
     assert "SPARQL syntax error" in info.value.message
     assert (info.value.line, info.value.file) == (4, str(path))
+
+
+# -- the decoded decorators are cached across runs -------------------------------------------
+
+CACHED_TEXT = "#+ summary: Cached\n#+ tags:\n#+   - a\nSELECT * WHERE { ?s ?p ?o }\n"
+
+
+@pytest.fixture
+def decorator_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KZGRAPH_CACHE", str(tmp_path))
+    monkeypatch.setattr(catalogue, "_decorators", None)
+    monkeypatch.setattr(catalogue, "_decorators_changed", False)
+    return tmp_path / "decorators.json"
+
+
+def test_decorators_are_read_from_the_cache_without_pyyaml(
+        decorator_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    import sys
+
+    first = catalogue.parse(CACHED_TEXT, "q")
+    catalogue.save_decorator_cache()
+    saved = json.loads(decorator_cache.read_text(encoding="utf-8"))
+    assert list(saved["entries"]) == [" summary: Cached\n tags:\n   - a"]
+
+    monkeypatch.setattr(catalogue, "_decorators", None)  # as in a new process
+    monkeypatch.setitem(sys.modules, "yaml", None)  # `import yaml` now fails
+    again = catalogue.parse(CACHED_TEXT, "q")
+    assert again == first and again.tags == ("a",) and again.summary == "Cached"
+    again.decorators["summary"] = "changed by a caller"
+    assert catalogue.parse(CACHED_TEXT, "q").decorators["summary"] == "Cached"
+    with pytest.raises(ImportError):  # an edited block is decoded again
+        catalogue.parse(CACHED_TEXT.replace("Cached", "Edited"), "q")
+
+
+def test_a_broken_decorator_cache_is_ignored_and_replaced(decorator_cache: Path) -> None:
+    import json
+
+    decorator_cache.write_text('{"format": 1, "entries": ', encoding="utf-8")
+    assert catalogue.parse(CACHED_TEXT, "q").summary == "Cached"
+    catalogue.save_decorator_cache()
+    assert json.loads(decorator_cache.read_text(encoding="utf-8"))["format"] == 1
+
+
+def test_values_json_would_change_are_not_cached(decorator_cache: Path) -> None:
+    text = "#+ summary: Dated\n#+ issued: 2020-03-01\nSELECT * WHERE { ?s ?p ?o }\n"
+    import datetime
+
+    assert catalogue.parse(text, "q").decorators["issued"] == datetime.date(2020, 3, 1)
+    catalogue.save_decorator_cache()
+    assert not decorator_cache.exists()
+
+
+def test_a_second_kzgraph_query_does_not_import_pyyaml(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "KZGRAPH_CACHE": str(tmp_path)}
+    probe = ("import sys, kzgraph; kzgraph.query('countries'); "
+             "print('yaml' in sys.modules)")
+    runs = [subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                           text=True, check=True).stdout.strip() for _ in range(2)]
+    assert runs == ["True", "False"]

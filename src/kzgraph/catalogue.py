@@ -63,7 +63,8 @@ Rules for stored queries (tests/test_catalogue.py and the parity tests check the
 
 from __future__ import annotations
 
-import difflib
+import contextlib
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -366,11 +367,89 @@ def _decorator_yaml(text: str) -> tuple[str, list[int]]:
     return "\n".join(lines), numbers
 
 
+# Decoded decorator blocks, kept in the cache folder across runs: a warm `kzgraph query` then
+# never imports PyYAML (11 ms of its ~100 ms). Keyed by the block's text, so an edited block is
+# decoded again; only values that JSON gives back unchanged are kept.
+_DECORATORS_FILE = "decorators.json"
+_DECORATORS_FORMAT = 1
+_DECORATORS_KEEP = 1000
+_decorators: dict[str, Any] | None = None
+_decorators_changed = False
+
+
+def _decorator_cache() -> dict[str, Any]:
+    global _decorators
+    if _decorators is None:
+        from kzgraph.store import cache_dir
+
+        try:
+            saved = json.loads((cache_dir() / _DECORATORS_FILE).read_text(encoding="utf-8"))
+            entries = saved.get("entries") if saved.get("format") == _DECORATORS_FORMAT else None
+        except (OSError, ValueError, AttributeError):
+            entries = None
+        _decorators = entries if isinstance(entries, dict) else {}
+    return _decorators
+
+
+def _remember_decorators(block: str, data: dict[str, Any]) -> None:
+    global _decorators_changed
+    try:
+        encoded = json.dumps(data)
+        if json.loads(encoded) != data:  # e.g. integer keys
+            return
+    except (TypeError, ValueError):  # e.g. a YAML date
+        return
+    cache = _decorator_cache()
+    cache[block] = encoded  # JSON text: every hit decodes a fresh dict, which callers may change
+    while len(cache) > _DECORATORS_KEEP:
+        del cache[next(iter(cache))]
+    if not _decorators_changed:
+        import atexit
+
+        atexit.register(save_decorator_cache)  # once per process, not once per query
+    _decorators_changed = True
+
+
+def save_decorator_cache() -> None:
+    """Write the decoded decorator blocks to the cache folder (atomically; a read-only or
+    full cache folder is left as it is)."""
+    global _decorators_changed
+    if not _decorators_changed or _decorators is None:
+        return
+    import os
+
+    from kzgraph.store import cache_dir
+
+    path = cache_dir() / _DECORATORS_FILE
+    tmp = path.with_name(f".{_DECORATORS_FILE}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps({"format": _DECORATORS_FORMAT, "entries": _decorators}),
+                       encoding="utf-8")
+        os.replace(tmp, path)
+        _decorators_changed = False
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
 def _load_yaml(text: str, where: str) -> dict[str, Any]:
     block, numbers = _decorator_yaml(text)
     if not block.strip():
         return {}
-    import yaml  # lazily: only stored queries need it
+    known = _decorator_cache().get(block)
+    if isinstance(known, str):
+        with contextlib.suppress(ValueError):
+            data = json.loads(known)
+            if isinstance(data, dict):
+                return data
+    data = _decode_yaml(block, numbers, where)
+    _remember_decorators(block, data)
+    return data
+
+
+def _decode_yaml(block: str, numbers: list[int], where: str) -> dict[str, Any]:
+    import yaml  # lazily: only stored queries need it, and only when not cached
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
@@ -573,6 +652,8 @@ def get(name: str, folder: str | Path | None = None) -> StoredQuery:
     if name and "/" not in name and "\\" not in name and path.is_file():
         return load(path)
     known = names(base)
+    import difflib
+
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
     if close:
         hint = "closest: " + ", ".join(close)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import json
 import os
 import re
@@ -451,7 +450,7 @@ def graph() -> rdflib.Graph:
 # ------------------------------------------------------------------------------------------
 
 _CACHE_FORMAT = 1
-_MEMORY_BYTES = 2_000_000  # below this much RDF, oxigraph_store() parses into memory
+_MEMORY_BYTES = 500_000  # below this much RDF, oxigraph_store() parses into memory
 _CACHE_KEEP = 4  # cached stores kept per cache folder (the newest ones)
 
 
@@ -490,6 +489,8 @@ def _fill_store(store: pyoxigraph.Store, files: list[Path], *, bulk: bool = Fals
 
 def _cache_key(files: list[Path]) -> str:
     """sha256 over the files' names and bytes, the kzgraph and pyoxigraph versions."""
+    import hashlib  # lazily: the bundled graph is parsed in memory, never hashed
+
     import pyoxigraph
 
     from kzgraph import __version__
@@ -522,6 +523,8 @@ _RACY_NS = 2_000_000_000
 def _stat_signature(files: list[Path]) -> tuple[str, int] | None:
     """(sha256 of the files' stat data, newest mtime/ctime in ns); None if a file is
     missing (the content key then reports it)."""
+    import hashlib  # lazily: the bundled graph is parsed in memory, never hashed
+
     import pyoxigraph
 
     from kzgraph import __version__
