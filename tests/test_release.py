@@ -338,6 +338,26 @@ def test_invalid_graph_is_refused_and_nothing_is_written(
     assert list(work.iterdir()) == []  # no temporary folder left behind
 
 
+@pytest.mark.parametrize("valid", [True, False])
+def test_a_crash_while_writing_is_explained_by_the_validation(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, valid: bool) -> None:
+    # The build validates in a second process while it writes: when writing fails on a graph
+    # that does not conform, the user gets the validation failure, not the symptom.
+    import kzgraph.site
+    from kzgraph.errors import ValidationFailed
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the site writer tripped")
+
+    monkeypatch.setattr(kzgraph.site, "render_site", crash)
+    bundle = BUNDLE if valid else _invalid_bundle(tmp_path)
+    out = tmp_path / "dist"
+    with pytest.raises(RuntimeError if valid else ValidationFailed):
+        build(out, root=bundle)
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ([] if valid else ["bundle"])
+
+
 def test_invalid_graph_leaves_a_previous_build_alone(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "dist"

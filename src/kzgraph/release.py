@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kzgraph.errors import InputError, ValidationFailed
+from kzgraph.errors import InputError, KzgraphError, ValidationFailed
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
@@ -570,6 +570,58 @@ def validate_bundle(root: Path) -> None:
         raise exc
 
 
+def _conforms(root: str) -> str:
+    """In the second process: "conforms", "fails" or "error" (the details are recomputed in
+    the parent, so nothing but a string crosses the process boundary)."""
+    try:
+        validate_bundle(Path(root))
+    except ValidationFailed:
+        return "fails"
+    except Exception:
+        return "error"
+    return "conforms"
+
+
+class _Validation:
+    """The bundle validated in a second process while this one writes the release (pySHACL is
+    pure Python: a thread would not use the second CPU). ``wait()`` returns when the graph
+    conforms; otherwise it validates again here, which raises the ValidationFailed (with its
+    report) or the InputError a user should see. On one CPU it validates at once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._pool: Any = None
+        self._future: Any = None
+        if (os.cpu_count() or 1) < 2:
+            validate_bundle(root)
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn, not fork: the parent may hold threads (RocksDB, pyoxigraph).
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self._future = self._pool.submit(_conforms, str(root))
+
+    def wait(self) -> None:
+        if self._future is None:
+            return
+        try:
+            status = self._future.result()
+        except Exception:  # the process died (e.g. out of memory): find out here
+            status = "error"
+        self.close()
+        if status != "conforms":
+            validate_bundle(self.root)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._future = None
+            for process in list(getattr(self._pool, "_processes", {}).values()):
+                process.kill()  # do not wait for a validation nobody needs any more
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
 def load_release(
     root: str | Path | None = None,
     *,
@@ -885,21 +937,33 @@ def build(
     files are published under (default: $KZGRAPH_DOWNLOAD_BASE or https://w3id.org/kzgraph/dist/).
     Raises ValidationFailed (exit 1) for an invalid graph and InputError (exit 2) for an
     unusable bundle or a foreign ``out``; in both cases nothing is written. Returns ``out``."""
+    from kzgraph.paths import bundle_root
+
     out = Path(out).absolute()
     check_out_dir(out)
-    rel = load_release(root, endpoint=endpoint, download_base=download_base)
-    files = release_files(rel)
-    tmp = new_temp_dir(out)
+    bundle = Path(root) if root is not None else bundle_root()
+    validation = _Validation(bundle)  # alongside the writing; checked before anything moves
+    tmp: Path | None = None
     try:
+        rel = load_release(bundle, endpoint=endpoint, download_base=download_base,
+                           validate=False)
+        files = release_files(rel)
+        tmp = new_temp_dir(out)
         for name, data in files.items():
             (tmp / name).write_bytes(data)
         if site:
             from kzgraph.site import render_site
 
             render_site(rel, tmp / "site", file_infos(files))
+        validation.wait()
         write_sums(tmp)
         swap_into_place(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException as exc:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, Exception) and not isinstance(exc, KzgraphError):
+            validation.wait()  # an invalid graph explains a crash better than its symptom
         raise
+    finally:
+        validation.close()
     return out
