@@ -387,10 +387,15 @@ def _check_conforms(*measures: Measure) -> None:
                 raise RuntimeError(f"{m.label}: exit {r.rc} (the graph does not conform?)")
 
 
+PARTS = ("load", "validate", "queries", "build")
+
+
 def scale(runner: Runner, n: int, runs: int, baseline_max: int, seed: int,
-          only: list[str] | None, skip_build: bool, quick: bool = False) -> dict[str, Any]:
-    """One N. ``quick``: queries for the synthetic country only, no rdflib query baseline,
-    no naive build."""
+          only: list[str] | None, parts: tuple[str, ...] = PARTS,
+          quick: bool = False) -> dict[str, Any]:
+    """One N: the ``parts`` measured (a rerun of some parts is merged into the stored
+    results by ``main``). ``quick``: queries for the synthetic country only, no rdflib query
+    baseline, no naive build."""
     work = runner.work
     home = work / f"synthetic-{n}"
     print(f"\n== N = {n} synthetic countries ({home})", flush=True)
@@ -404,7 +409,21 @@ def scale(runner: Runner, n: int, runs: int, baseline_max: int, seed: int,
     print(f"  generated {result['triples']} triples in {result['files']} files "
           f"({_s(gen.wall)})", flush=True)
 
-    # --- load -------------------------------------------------------------------------
+    if "load" in parts:
+        result["load"] = _load(runner, home, n, runs)
+    else:  # the store cache the queries open, built untimed
+        runner.once([PY, str(BENCH / "probe.py"), "load-store"], home=home)
+    if "validate" in parts:
+        result["validate"] = _validate(runner, home, work, runs)
+    if "queries" in parts:
+        result.update(_queries(runner, home, work, n, runs, baseline_max, only, quick))
+    if "build" in parts:
+        result["build"] = _build(runner, home, work, n, runs, baseline_max, quick)
+    return result
+
+
+def _load(runner: Runner, home: Path, n: int, runs: int) -> dict[str, Any]:
+    work = runner.work
     print("  load ...", flush=True)
     loads: list[tuple[Measure, dict[str, Any]]] = []
     cold = Measure("store, cold cache (parse + write RocksDB)",
@@ -426,11 +445,12 @@ def scale(runner: Runner, n: int, runs: int, baseline_max: int, seed: int,
     loads = [(warm, {"home": home}), (graph, {"home": home}), (oxi, {"home": home}),
              (rdf, {"home": home})]
     paired(runner, loads, runs)
-    result["load"] = {m.label: m.to_dict() for m in (cold, warm, graph, oxi, rdf)}
     for m in (cold, warm, graph, oxi, rdf):
         print(f"    {m.label:52} {_s(m.wall)} {_mb(m.rss)}")
+    return {m.label: m.to_dict() for m in (cold, warm, graph, oxi, rdf)}
 
-    # --- validate ---------------------------------------------------------------------
+
+def _validate(runner: Runner, home: Path, work: Path, runs: int) -> dict[str, Any]:
     print("  validate vs pyshacl ...", flush=True)
     shapes = merged_shapes(home, work)
     v = Measure("kzgraph validate", kz("validate"))
@@ -438,12 +458,17 @@ def scale(runner: Runner, n: int, runs: int, baseline_max: int, seed: int,
                             *graph_files(home)])
     paired(runner, [(v, {"home": home}), (p, {"home": home})], runs)
     _check_conforms(v, p)
-    result["validate"] = {"kzgraph": v.to_dict(), "baseline": p.to_dict(),
-                          "ratio": _ratio(v.wall, p.wall), "cpu_ratio": _ratio(v.cpu, p.cpu)}
     print(f"    validate {_s(v.wall)} {_mb(v.rss)} vs pyshacl {_s(p.wall)} {_mb(p.rss)}"
           f"  x{_r(_ratio(v.wall, p.wall))}")
+    return {"kzgraph": v.to_dict(), "baseline": p.to_dict(),
+            "ratio": _ratio(v.wall, p.wall), "cpu_ratio": _ratio(v.cpu, p.cpu)}
 
-    # --- queries ----------------------------------------------------------------------
+
+def _queries(runner: Runner, home: Path, work: Path, n: int, runs: int, baseline_max: int,
+             only: list[str] | None, quick: bool) -> dict[str, Any]:
+    """The stored queries (and, for small N, the rdflib baseline): "queries",
+    "kazakhstan_changed" and "query_baseline" of the results."""
+    result: dict[str, Any] = {}
     names = [q for q in query_names(home) if not only or q in only]
     out_dir = work / f"out-{n}"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -497,30 +522,60 @@ def scale(runner: Runner, n: int, runs: int, baseline_max: int, seed: int,
             base[name] = {**m.to_dict(), "identical": same}
         result["query_baseline"] = base
 
-    # --- build ------------------------------------------------------------------------
-    if not skip_build:
-        print("  build ...", flush=True)
-        bld = Measure("kzgraph build", kz("build", "--out", str(work / f"dist-{n}")))
-        bld_pairs = [(bld, {"home": home})]
-        naive = None
-        if n <= baseline_max and not quick:
-            naive = Measure("naive build", [PY, str(BENCH / "baseline_build.py"),
-                                            str(work / f"dist-naive-{n}"), "--home", str(home)])
-            bld_pairs.append((naive, {"home": home}))
-        paired(runner, bld_pairs, runs)
-        result["build"] = {"kzgraph": bld.to_dict(),
-                           "baseline": naive.to_dict() if naive else None,
-                           "ratio": _ratio(bld.wall, naive.wall) if naive else None}
-        files = sum(1 for p in (work / f"dist-{n}").rglob("*") if p.is_file())
-        result["build"]["files"] = files
-        print(f"    build {_s(bld.wall)} {_mb(bld.rss)} ({files} files)")
-        shutil.rmtree(work / f"dist-{n}", ignore_errors=True)
     return result
+
+
+def _build(runner: Runner, home: Path, work: Path, n: int, runs: int, baseline_max: int,
+           quick: bool) -> dict[str, Any]:
+    print("  build ...", flush=True)
+    bld = Measure("kzgraph build", kz("build", "--out", str(work / f"dist-{n}")))
+    bld_pairs = [(bld, {"home": home})]
+    naive = None
+    if n <= baseline_max and not quick:
+        naive = Measure("naive build", [PY, str(BENCH / "baseline_build.py"),
+                                        str(work / f"dist-naive-{n}"), "--home", str(home)])
+        bld_pairs.append((naive, {"home": home}))
+    paired(runner, bld_pairs, runs)
+    files = sum(1 for p in (work / f"dist-{n}").rglob("*") if p.is_file())
+    print(f"    build {_s(bld.wall)} {_mb(bld.rss)} ({files} files)")
+    shutil.rmtree(work / f"dist-{n}", ignore_errors=True)
+    return {"kzgraph": bld.to_dict(), "baseline": naive.to_dict() if naive else None,
+            "ratio": _ratio(bld.wall, naive.wall) if naive else None, "files": files}
 
 
 # ------------------------------------------------------------------------------------------
 # Helpers
 # ------------------------------------------------------------------------------------------
+
+
+def merge_scale(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """One N's stored results updated by a rerun of some parts (or some queries)."""
+    before = old.get("measured") or {p: {"started": old.get("when"), "runs": old.get("runs")}
+                                     for p in PARTS if p in old}
+    out = {**old, **new, "measured": {**before, **new.get("measured", {})}}
+    if "queries" in old and "queries" in new:
+        out["queries"] = {c: {**old["queries"].get(c, {}), **new["queries"].get(c, {})}
+                          for c in {*old["queries"], *new["queries"]}}
+    if old.get("query_baseline") and "query_baseline" in new:
+        out["query_baseline"] = {**old["query_baseline"], **new["query_baseline"]}
+    return out
+
+
+def _measured(result: dict[str, Any]) -> str:
+    """How many runs measured one N, and when: the parts grouped by the run that measured
+    them (a rerun of some parts keeps the others' runs)."""
+    measured = result.get("measured") or {
+        p: {"started": result.get("when"), "runs": result.get("runs")} for p in PARTS}
+    groups: dict[tuple[str, str], list[str]] = {}
+    for part in PARTS:
+        if part in measured and part in result:
+            m = measured[part]
+            groups.setdefault((str(m.get("started")), str(m.get("runs"))), []).append(part)
+    if len(groups) == 1:
+        ((started, runs),) = groups
+        return f"{runs} (measured {started})"
+    return "; ".join(f"{', '.join(parts)}: {runs} (measured {started})"
+                     for (started, runs), parts in sorted(groups.items()))
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -782,8 +837,7 @@ def render(results: dict[str, Any]) -> str:
                        "gain sources and sections from every synthetic factsheet)" if changed
                        else "") + ".")
         add("")
-        add("Runs per N: " + ", ".join(f"N={n}: {sc[str(n)]['runs']} (measured "
-                                       f"{sc[str(n)]['when']})" for n in sizes)
+        add("Runs per N: " + ", ".join(f"N={n}: {_measured(sc[str(n)])}" for n in sizes)
             + "; commands slower than 60 s: 3 runs, slower than 600 s: 1 run.")
         add("")
         add("<details><summary>Every stored query at scale (synthetic country c0001)</summary>")
@@ -838,6 +892,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", default=None,
                         help="only these stored queries (comma-separated)")
     parser.add_argument("--no-build", action="store_true", help="skip build at scale")
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help="what to measure at scale, merged into the stored results of "
+                             f"each N (default {','.join(PARTS)})")
     parser.add_argument("--timeout", type=float, default=3600,
                         help="seconds before a command is stopped (default 3600)")
     parser.add_argument("--seed", type=int, default=0)
@@ -858,6 +915,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         sizes = [10, 100, 1000]
     only = [q.strip() for q in args.queries.split(",")] if args.queries else None
+    parts = tuple(p.strip() for p in args.parts.split(",") if p.strip())
+    if not parts or any(p not in PARTS for p in parts):
+        parser.error(f"--parts takes some of {','.join(PARTS)}")
+    if args.no_build:
+        parts = tuple(p for p in parts if p != "build")
 
     args.work.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -871,7 +933,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def save() -> None:
         latest.update({k: v for k, v in this.items() if k != "scale"})
-        latest.setdefault("scale", {}).update(this.get("scale", {}))
+        for n, res in this.get("scale", {}).items():  # a rerun of some parts is merged
+            latest.setdefault("scale", {})[n] = merge_scale(latest["scale"].get(n) or {}, res)
         stamp = this["started"].replace(":", "")
         (RESULTS / f"results-{stamp}.json").write_text(json.dumps(this, indent=1))
         latest_path.write_text(json.dumps(latest, indent=1))
@@ -886,8 +949,10 @@ def main(argv: list[str] | None = None) -> int:
     quick = args.quick and not args.scale
     for n in sizes:
         runs = args.big_runs if n >= 1000 else (min(args.runs, 3) if quick else args.runs)
-        this.setdefault("scale", {})[str(n)] = scale(runner, n, runs, args.baseline_max,
-                                                     args.seed, only, args.no_build, quick)
+        result = scale(runner, n, runs, args.baseline_max, args.seed, only, parts, quick)
+        # Which run measured which part, with how many runs: kept when parts are rerun.
+        result["measured"] = {p: {"started": this["started"], "runs": runs} for p in parts}
+        this.setdefault("scale", {})[str(n)] = result
         save()
     save()
     print("\n" + render(latest))
