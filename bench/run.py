@@ -932,6 +932,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
 
     def save() -> None:
+        # Read again: another run may have saved meanwhile (runs of other parts or sizes).
+        if latest_path.is_file():
+            latest.clear()
+            latest.update(json.loads(latest_path.read_text(encoding="utf-8")))
         latest.update({k: v for k, v in this.items() if k != "scale"})
         for n, res in this.get("scale", {}).items():  # a rerun of some parts is merged
             latest.setdefault("scale", {})[n] = merge_scale(latest["scale"].get(n) or {}, res)
