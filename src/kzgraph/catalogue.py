@@ -58,7 +58,13 @@ Rules for stored queries (tests/test_catalogue.py and the parity tests check the
   an ORDER BY key that may be unbound (rdflib fails on it); no LIMIT without ORDER BY; cast
   before dividing integers (``xsd:decimal(?a) / ?b``: Virtuoso divides integers as integers);
   no SUM/AVG over rows where the value may be unbound or over no rows at all (engines differ);
-  GROUP_CONCAT(STR(?x)) (oxigraph keeps a shared language tag, Virtuoso drops it).
+  GROUP_CONCAT(STR(?x)) (oxigraph keeps a shared language tag, Virtuoso drops it); rows
+  unique by construction where the query has two or more OPTIONALs (Virtuoso 7.2 then keeps
+  duplicate solutions despite DISTINCT or GROUP BY): project what tells them apart.
+* Fast at scale (bench/query_times.py): the patterns that pin the country first, OPTIONALs
+  last (pyoxigraph matches a required pattern after an OPTIONAL over the whole graph); no
+  UNION branch or sub-SELECT that must be matched for every country (pyoxigraph evaluates
+  them before the join, and the parameter's VALUES does not reach into them).
 """
 
 from __future__ import annotations
