@@ -548,6 +548,14 @@ def _build(runner: Runner, home: Path, work: Path, n: int, runs: int, baseline_m
 # ------------------------------------------------------------------------------------------
 
 
+def merge_bundled(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The bundled results updated by a rerun of some queries (validate and build too)."""
+    fresh = {q["query"]: q for q in new["queries"]}
+    rows = [fresh.pop(q["query"], q) for q in old["queries"]] + list(fresh.values())
+    return {**old, **new, "queries": rows,
+            "mismatches": [q["query"] for q in rows if q.get("identical") is None]}
+
+
 def merge_scale(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """One N's stored results updated by a rerun of some parts (or some queries)."""
     before = old.get("measured") or {p: {"started": old.get("when"), "runs": old.get("runs")}
@@ -936,7 +944,10 @@ def main(argv: list[str] | None = None) -> int:
         if latest_path.is_file():
             latest.clear()
             latest.update(json.loads(latest_path.read_text(encoding="utf-8")))
+        old_bundled = latest.get("bundled")
         latest.update({k: v for k, v in this.items() if k != "scale"})
+        if only and old_bundled and "bundled" in this:  # some queries rerun: merged by name
+            latest["bundled"] = merge_bundled(old_bundled, this["bundled"])
         for n, res in this.get("scale", {}).items():  # a rerun of some parts is merged
             latest.setdefault("scale", {})[n] = merge_scale(latest["scale"].get(n) or {}, res)
         stamp = this["started"].replace(":", "")
