@@ -493,17 +493,8 @@ def _queries(runner: Runner, home: Path, work: Path, n: int, runs: int, baseline
         print(f"    median {_s(statistics.median(m.wall or 0 for _, m in measures))}, "
               f"slowest {slowest[0]} {_s(slowest[1].wall)}")
     result["queries"] = per_country
-    # Does Kazakhstan's answer stay what it is on the bundled data alone?
-    bundled_out = work / "out"
-    if not quick and bundled_out.is_dir():
-        changed = []
-        for name in names:
-            mine = bundled_out / f"kzgraph_query_{name}.csv"
-            if mine.is_file() and same_results(
-                    mine.read_text("utf-8"),
-                    (out_dir / f"{name}-kz.csv").read_text("utf-8")) is None:
-                changed.append(name)
-        result["kazakhstan_changed"] = changed
+    if not quick and (work / "out").is_dir():
+        result["kazakhstan_changed"] = kazakhstan_changed(work, n, names)
 
     # --- rdflib query baseline (small N only: rdflib's engine does not scale) ----------
     if n <= baseline_max and not quick:
@@ -523,6 +514,19 @@ def _queries(runner: Runner, home: Path, work: Path, n: int, runs: int, baseline
         result["query_baseline"] = base
 
     return result
+
+
+def kazakhstan_changed(work: Path, n: int, names: list[str]) -> list[str]:
+    """The stored queries whose answer for Kazakhstan at N differs from its answer on the
+    bundled data alone (from the CSV files the runs wrote)."""
+    changed = []
+    for name in names:
+        mine = work / "out" / f"kzgraph_query_{name}.csv"
+        there = work / f"out-{n}" / f"{name}-kz.csv"
+        if mine.is_file() and there.is_file() and same_results(
+                mine.read_text("utf-8"), there.read_text("utf-8")) is None:
+            changed.append(name)
+    return changed
 
 
 def _build(runner: Runner, home: Path, work: Path, n: int, runs: int, baseline_max: int,
@@ -564,6 +568,10 @@ def merge_scale(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     if "queries" in old and "queries" in new:
         out["queries"] = {c: {**old["queries"].get(c, {}), **new["queries"].get(c, {})}
                           for c in {*old["queries"], *new["queries"]}}
+    if "kazakhstan_changed" in old and "kazakhstan_changed" in new:  # only rerun ones change
+        rerun = set(new.get("queries", {}).get("kazakhstan", {}))
+        out["kazakhstan_changed"] = sorted((set(old["kazakhstan_changed"]) - rerun)
+                                           | set(new["kazakhstan_changed"]))
     if old.get("query_baseline") and "query_baseline" in new:
         out["query_baseline"] = {**old["query_baseline"], **new["query_baseline"]}
     return out
