@@ -152,7 +152,7 @@ def read_template(root: Path = ROOT) -> Template:
     prefixes: dict[str, str] = {}
     taken2: set[str] = set()
     taken3: set[str] = set()
-    for path in sorted((root / "data").glob("*.ttl")):
+    for path in sorted((root / "data").rglob("*.ttl")):
         parser = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
         own = []
         for quad in parser:

@@ -69,7 +69,7 @@ def test_generator_is_deterministic(bundle: Path, tmp_path: Path) -> None:
 
 
 def test_one_folder_per_country_shaped_like_the_bundled_data(bundle: Path) -> None:
-    real = sorted(p.name for p in (ROOT / "data").glob("*.ttl"))
+    real = sorted(p.name for p in (ROOT / "data").rglob("*.ttl"))
     for i in range(1, N + 1):
         folder = bundle / "data" / "synthetic" / generate.slug(i)
         assert sorted(p.name for p in folder.glob("*.ttl")) == real

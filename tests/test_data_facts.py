@@ -55,7 +55,7 @@ def _graph():
     import rdflib
 
     graph = rdflib.Graph()
-    for file in sorted((ROOT / "ontology").glob("*.ttl")) + sorted(DATA.glob("*.ttl")):
+    for file in sorted((ROOT / "ontology").glob("*.ttl")) + sorted(DATA.rglob("*.ttl")):
         graph.parse(file)
     return graph
 
@@ -65,7 +65,7 @@ def _data_only():
     import rdflib
 
     graph = rdflib.Graph()
-    for file in sorted(DATA.glob("*.ttl")):
+    for file in sorted(DATA.rglob("*.ttl")):
         graph.parse(file)
     return graph
 

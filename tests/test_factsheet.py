@@ -177,7 +177,7 @@ def test_title_author_editor_and_dates(md: str) -> None:
 
 
 def test_every_fact_bearing_resource_of_the_data_is_shown(page: str) -> None:
-    expected = fact_bearing(sorted((ROOT / "data").glob("*.ttl")))
+    expected = fact_bearing(sorted((ROOT / "data").rglob("*.ttl")))
     assert len(expected) > 100
     shown = set(ids_of(page))
     missing = sorted(iri for iri in expected if anchor_id(iri) not in shown)

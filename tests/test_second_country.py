@@ -38,7 +38,7 @@ FREEDONIA_STOCK = [("sylvania", 48213), ("germany", 12345), ("kazakhstan", 2021)
 
 
 def _files(*folders: Path) -> list[Path]:
-    return [f for folder in folders for f in sorted(folder.glob("*.ttl"))]
+    return [f for folder in folders for f in sorted(folder.rglob("*.ttl"))]
 
 
 def validate_files(files: list[Path]) -> tuple[bool, list[str]]:

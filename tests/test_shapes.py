@@ -118,7 +118,7 @@ def _validate_raw(files: list[Path] | None) -> tuple[bool, list[Result]]:
     ontology, shapes = _raw_inputs()
     data = rdflib.Graph()
     data += ontology
-    for file in files if files is not None else sorted((ROOT / "data").glob("*.ttl")):
+    for file in files if files is not None else sorted((ROOT / "data").rglob("*.ttl")):
         data.parse(file)
     conforms, report, text = pyshacl.validate(
         data, shacl_graph=shapes, advanced=True, inference="none", allow_warnings=True)
