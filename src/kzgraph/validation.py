@@ -607,6 +607,23 @@ def _stable_blank_nodes(results: Iterable[ValidationResult]) -> list[ValidationR
 # ------------------------------------------------------------------------------------------
 
 
+def _require_shapes(shapes: rdflib.Graph, files: list[str]) -> None:
+    """Every shapes file must describe at least one shape: an empty file or a data file given
+    as shapes would otherwise check nothing and "conform"."""
+    from rdflib import RDF
+
+    sources = _store.source_map(shapes)
+    with_shapes: set[str] = set()
+    for s, p, o in shapes:
+        if str(p).startswith(SH) or (p == RDF.type and str(o).startswith(SH)):
+            with_shapes.update(sources.files(s))
+    for file in files:
+        if file not in with_shapes:
+            raise InputError("holds no SHACL shapes (no sh: property or class in it)",
+                             file=file, hint="give shapes with --shapes, and data files as "
+                                             "PATH arguments (one PATH per --shapes)")
+
+
 def validate(paths: Iterable[_store.PathArg] | None = None,
              shapes: Iterable[_store.PathArg] | None = None, *,
              ontology: Iterable[_store.PathArg] | None = None) -> ValidationReport:
@@ -634,6 +651,7 @@ def validate(paths: Iterable[_store.PathArg] | None = None,
         raise InputError(f"no SHACL shapes found in {_paths.part('shapes')}",
                          hint="add shapes/*.ttl, or pass shapes files with --shapes")
     shapes_graph = _store.load_files(shape_files)
+    _require_shapes(shapes_graph, [_store.display_path(p) for p in shape_files])
     sources = _store.source_map(data)
 
     target = data

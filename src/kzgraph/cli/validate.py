@@ -1,4 +1,4 @@
-"""`kzgraph validate [PATH ...] [--shapes PATH ...] [--format text|json]`"""
+"""`kzgraph validate [PATH ...] [--shapes PATH]... [--format text|json]`"""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ exit codes:
 
 --format json prints {conforms, triples, resources, data_files, shapes_files, counts, results[]};
 each result has resource, focus_node, via, path, value, message, severity, source_shape,
-constraint and files.  Give PATHs before --shapes (or end the list with --)."""
+constraint and files.  --shapes takes one file or folder; repeat it for more, so that
+`validate --shapes shapes/ mydata/` validates mydata/ (every shapes file must hold shapes)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,8 +34,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="data files or folders (default: the bundled ontology/ and data/)")
-    parser.add_argument("--shapes", nargs="+", action="extend", metavar="PATH",
-                        help="shapes files or folders (default: the bundled shapes/)")
+    # One PATH per --shapes: with nargs="+" a data folder after it became more shapes and the
+    # bundled data was validated instead (a false "conforms").
+    parser.add_argument("--shapes", action="append", metavar="PATH",
+                        help="a shapes file or folder, repeatable (default: the bundled "
+                             "shapes/)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="report format (default: text)")
     parser.set_defaults(func=run)
