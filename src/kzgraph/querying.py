@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -505,11 +505,53 @@ def _execute(text: str, form: str, bindings: Mapping[str, Term], *, endpoint: st
         raise InputError("default_graph is for remote endpoints; a local store queries its "
                          "default graph")
     chosen = _engine_of(store, engine)
+    _refuse_service(text, where)
     if chosen == "rdflib":
         graph = store if store is not None else _rdflib_graph()
-        return _run_rdflib(graph, text, bindings, form, where, prefixes)
+        return _within(timeout, where, lambda: _run_rdflib(graph, text, bindings, form, where,
+                                                           prefixes))
     ox_store = store if store is not None else _oxigraph_store()
-    return _run_oxigraph(ox_store, inject_values(text, bindings), form, where, prefixes)
+    values_text = inject_values(text, bindings)
+    return _within(timeout, where, lambda: _run_oxigraph(ox_store, values_text, form, where,
+                                                         prefixes))
+
+
+def _refuse_service(text: str, where: str) -> None:
+    """Local queries are offline: pyoxigraph would call a SERVICE endpoint from Rust with no
+    timeout and out of reach of Ctrl-C, rdflib without a timeout."""
+    for tok in tokens(text):
+        if tok.is_keyword("SERVICE"):
+            line, _column = line_col(text, tok.start)
+            raise InputError("SERVICE is not run on the local graph (local queries are "
+                             "offline)", file=where, line=line,
+                             hint="send the query to that endpoint with --endpoint URL, or "
+                                  "remove the SERVICE clause")
+
+
+def _within(timeout: float | None, where: str, run: Callable[[], QueryResult]) -> QueryResult:
+    """Run a local query in a worker thread and wait at most ``timeout`` seconds (None or <= 0:
+    no limit). Both engines release the GIL or yield it, so the wait here stays responsive to
+    Ctrl-C; a query that is given up keeps its daemon thread until it ends or the process
+    exits."""
+    outcome: list[Any] = []
+
+    def work() -> None:
+        try:
+            outcome.append((True, run()))
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append((False, exc))
+
+    worker = threading.Thread(target=work, name="kzgraph-query", daemon=True)
+    worker.start()
+    worker.join(timeout if timeout is not None and timeout > 0 else None)
+    if worker.is_alive():
+        raise InputError(f"the query did not finish within {timeout:g} s", file=where,
+                         hint="give more time with --timeout SECONDS (timeout= in Python), or "
+                              "narrow the query")
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
 
 
 def query(name: str, /, endpoint: str | None = None, *, timeout: float = DEFAULT_TIMEOUT,

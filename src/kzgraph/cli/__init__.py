@@ -58,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kzgraph {args.command}: error: {exc.message}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
+        print(f"kzgraph {args.command}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

@@ -45,7 +45,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--default-graph", metavar="IRI",
                    help="the endpoint's default graph (default-graph-uri)")
     p.add_argument("-t", "--timeout", type=float, default=30.0, metavar="S",
-                   help="endpoint timeout in seconds (default 30)")
+                   help="seconds the query may take, on the local graph or the endpoint "
+                        "(default 30; on the local graph 0 means no limit; Ctrl-C stops it)")
     p.add_argument("--engine", choices=("oxigraph", "rdflib"), default=None,
                    help="local engine (default oxigraph)")
 
