@@ -111,7 +111,15 @@ def country_iri(value: str | None) -> str:
     value = value.strip()
     if re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
         return COUNTRY_BASE + value
-    return value
+    from kzgraph.querying import expand_iri
+
+    # As `query --param` reads an IRI: country:kazakhstan as the tables print it, or a full
+    # IRI; an unknown "name:" is refused rather than asked for and found empty.
+    iri = expand_iri(value)
+    if iri is None:
+        raise InputError(f"--country {value!r} is not a country IRI, a prefixed name such as "
+                         "country:kazakhstan, or a slug such as kazakhstan")
+    return iri
 
 
 def _val(row: Mapping[str, Term], key: str) -> str | None:

@@ -122,10 +122,10 @@ def convert(param: Parameter, value: Any, *, query: str = "",
     if kind == "iri":
         if text is None:
             raise fail()
-        iri = text
-        m = _PNAME.fullmatch(text)
-        if m and prefixes and (m.group(1) or "") in prefixes:
-            iri = prefixes[m.group(1) or ""] + (m.group(2) or "")
+        iri = expand_iri(text, prefixes)
+        if iri is None:
+            raise fail(f"'{text.split(':', 1)[0]}:' is neither a prefix kzgraph knows nor an "
+                       "IRI scheme; write the full IRI")
         if not _IRI.fullmatch(iri):
             raise fail()
         import pyoxigraph
@@ -148,6 +148,29 @@ def convert(param: Parameter, value: Any, *, query: str = "",
         raise ParameterError(f"{'query ' + repr(query) + ': ' if query else ''}parameter "
                              f"'{param.name}': {value!r} is not one of {', '.join(param.enum)}")
     return term
+
+
+# Schemes a prefixed-name-looking value may use as an absolute IRI (urn:x, mailto:x ...);
+# any other "name:local" is a prefixed name, and an unknown prefix is an error, not an IRI
+# with scheme "country:" that silently matches nothing.
+_SCHEMES = frozenset({"urn", "mailto", "tag", "doi", "info", "did", "tel", "geo", "data",
+                      "file", "ftp", "http", "https", "isbn", "uuid"})
+
+
+def expand_iri(text: str, prefixes: Mapping[str, str] | None = None) -> str | None:
+    """``text`` as an IRI: a prefixed name as the tables print it (``country:kazakhstan``,
+    with the query's prefixes or the display prefixes) expanded, anything else as given;
+    None for a prefixed name with an unknown prefix that is not an IRI scheme either."""
+    from kzgraph.results import DISPLAY_PREFIXES
+
+    m = _PNAME.fullmatch(text)
+    if not m:
+        return text
+    known = {**DISPLAY_PREFIXES, **(prefixes or {})}
+    prefix = m.group(1) or ""
+    if prefix in known:
+        return known[prefix] + (m.group(2) or "")
+    return text if prefix.lower() in _SCHEMES else None
 
 
 def _typed(kind: str, value: Any, param: Parameter, fail: Any) -> tuple[str, str]:
