@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from kzgraph.cli import main
+from kzgraph.errors import InputError
 from kzgraph.release import (
     FORMATS,
     MARKER,
@@ -393,7 +394,9 @@ def test_previous_build_is_replaced(tmp_path: Path) -> None:
     build(out, root=BUNDLE)
     (out / "stale.txt").write_text("left over")
     (out / "site" / "stale.html").write_text("left over")
-    build(out, root=BUNDLE)
+    with pytest.raises(InputError, match="holds files kzgraph did not write"):
+        build(out, root=BUNDLE)  # files added to a build are the user's: not lost silently
+    build(out, root=BUNDLE, force=True)
     assert not (out / "stale.txt").exists() and not (out / "site" / "stale.html").exists()
     assert sorted(os.listdir(tmp_path)) == ["dist"]
     empty = tmp_path / "empty"

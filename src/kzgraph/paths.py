@@ -28,10 +28,12 @@ def part(name: str) -> Path:
 
 
 def turtle_files(*folders: str) -> list[Path]:
-    """The .ttl files of the named bundled folders, sorted for a stable load order."""
+    """The Turtle files (.ttl, .turtle, any case) of the named bundled folders, sorted for a
+    stable load order."""
     files: list[Path] = []
     for folder in folders:
-        files.extend(sorted(part(folder).rglob("*.ttl")))
+        files.extend(sorted(p for p in part(folder).rglob("*")
+                            if p.suffix.lower() in (".ttl", ".turtle") and p.is_file()))
     return files
 
 

@@ -866,8 +866,9 @@ def file_infos(files: dict[str, bytes]) -> list[FileInfo]:
 # ---------------------------------------------------------------------------------------
 
 
-def check_out_dir(out: Path) -> None:
-    """Refuse (exit 2) to replace anything that is not a previous kzgraph build."""
+def check_out_dir(out: Path, *, force: bool = False) -> None:
+    """Refuse (exit 2) to replace anything that is not a previous kzgraph build, or a build
+    with files added to it (not in its SHA256SUMS), unless ``force``."""
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise InputError(f"{out} exists and is not a folder; not replacing it",
                          hint="choose another --out")
@@ -876,6 +877,27 @@ def check_out_dir(out: Path) -> None:
             f"{out} exists and is not a kzgraph build (no {MARKER} in it); not replacing it",
             hint="choose another --out, or remove the folder yourself",
         )
+    if out.is_dir() and not force:
+        added = _added_files(out)
+        if added:
+            shown = ", ".join(added[:3]) + (f" and {len(added) - 3} more" if len(added) > 3
+                                            else "")
+            raise InputError(f"{out} holds files kzgraph did not write ({shown}); a rebuild "
+                             "replaces the whole folder, so it is left alone",
+                             hint="move them out of it (or add them after building), or pass "
+                                  "--force to replace the folder and lose them")
+
+
+def _added_files(out: Path) -> list[str]:
+    """Files in a previous build that its SHA256SUMS does not list (the user's additions)."""
+    try:
+        listed = {line.split("  ", 1)[1] for line in
+                  (out / SUMS).read_text(encoding="utf-8").splitlines() if "  " in line}
+    except (OSError, UnicodeDecodeError):
+        listed = set()
+    return sorted(rel for rel in (p.relative_to(out).as_posix() for p in out.rglob("*")
+                                  if p.is_file() or p.is_symlink())
+                  if rel not in listed and rel != SUMS)
 
 
 def write_sums(folder: Path) -> None:
@@ -929,6 +951,7 @@ def build(
     endpoint: str | None = None,
     download_base: str | None = None,
     site: bool = True,
+    force: bool = False,
 ) -> Path:
     """Build the release folder (downloads, VoID, site, SHA256SUMS) at ``out``.
 
@@ -940,7 +963,7 @@ def build(
     from kzgraph.paths import bundle_root
 
     out = Path(out).absolute()
-    check_out_dir(out)
+    check_out_dir(out, force=force)
     bundle = Path(root) if root is not None else bundle_root()
     validation = _Validation(bundle)  # alongside the writing; checked before anything moves
     tmp: Path | None = None

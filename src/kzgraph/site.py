@@ -908,6 +908,7 @@ def build_site(
     root: str | Path | None = None,
     endpoint: str | None = None,
     download_base: str | None = None,
+    force: bool = False,
 ) -> Path:
     """(Re)build only ``out/site/`` from the current graph; the downloads in ``out`` are
     left alone (the landing page lists the current graph's files and links those present
@@ -925,7 +926,7 @@ def build_site(
     )
 
     out = Path(out).absolute()
-    check_out_dir(out)
+    check_out_dir(out, force=force)
     rel = load_release(root, endpoint=endpoint, download_base=download_base)
     files = release_files(rel)
     present = set()

@@ -62,6 +62,8 @@ _FORMATS: dict[str, _Format] = {
     ".rdf": _Format("RDF/XML", "xml", "RDF_XML"),
     ".owl": _Format("RDF/XML", "xml", "RDF_XML"),
 }
+# A folder gives these (any case: data/x.TTL and x.turtle were once skipped without a word).
+_TURTLE_SUFFIXES = (".ttl", ".turtle")
 _SUPPORTED = "use .ttl (Turtle), .nt (N-Triples), .jsonld (JSON-LD) or .rdf/.owl (RDF/XML)"
 
 
@@ -151,8 +153,9 @@ def display_path(path: Path) -> str:
 
 
 def expand_paths(paths: Iterable[PathArg]) -> list[Path]:
-    """Files and folders -> the RDF files to read. A folder gives its ``*.ttl`` files
-    (recursively, sorted); a file is kept as given. Duplicates are dropped (first wins).
+    """Files and folders -> the RDF files to read. A folder gives its Turtle files (``.ttl``,
+    ``.turtle``, any case; recursively, sorted); a file is kept as given. Duplicates are
+    dropped (first wins).
 
     Raises InputError for a missing path, an empty folder or an unknown file extension."""
     if isinstance(paths, (str, os.PathLike)):  # one path, not an iterable of characters
@@ -169,7 +172,8 @@ def expand_paths(paths: Iterable[PathArg]) -> list[Path]:
             st = None
         if st is not None and stat.S_ISDIR(st.st_mode):
             found = []
-            for file in sorted(path.rglob("*.ttl")):
+            turtle = (p for p in path.rglob("*") if p.suffix.lower() in _TURTLE_SUFFIXES)
+            for file in sorted(turtle):
                 with contextlib.suppress(OSError):  # a dangling link is not a file
                     info = os.stat(file)
                     if stat.S_ISREG(info.st_mode):
@@ -221,8 +225,26 @@ def _syntax_error(fmt: _Format, file: str, line: int | None, column: int | None,
                           line=line, hint=_HINT_SYNTAX if line else None)
 
 
+def _starts_with_bom(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(3) == b"\xef\xbb\xbf"
+    except OSError:
+        return False
+
+
 def _from_oxigraph_error(exc: SyntaxError, path: Path, fmt: _Format, file: str) -> RDFSyntaxError:
     text = str(exc.args[0]) if exc.args else str(exc)
+    if _starts_with_bom(path):  # the parser names an invisible character instead
+        return RDFSyntaxError(f"the file starts with a UTF-8 byte-order mark (BOM), which "
+                              f"{fmt.label} does not allow", file=file, line=1,
+                              hint="save it as UTF-8 without BOM")
+    if "Invalid UTF-8" in text:
+        line = exc.lineno if isinstance(exc.lineno, int) and exc.lineno > 0 else None
+        return RDFSyntaxError(f"not UTF-8 text ({_OX_POSITION.sub('', text).strip()})",
+                              file=file, line=line,
+                              hint="RDF files are UTF-8: convert it, e.g. "
+                                   "iconv -f latin1 -t utf-8")
     line = exc.lineno if isinstance(exc.lineno, int) and exc.lineno > 0 else None
     column = exc.offset if isinstance(exc.offset, int) and exc.offset > 0 else None
     if line is None:

@@ -22,6 +22,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--download-base", metavar="URL", default=None,
                    help="URL the files are published under, for dcat:downloadURL (default: "
                         "$KZGRAPH_DOWNLOAD_BASE or https://w3id.org/kzgraph/dist/)")
+    p.add_argument("--force", action="store_true",
+                   help="replace --out even if files were added to it since the last build "
+                        "(they are lost)")
 
 
 def register(subparsers: Any) -> None:
@@ -73,7 +76,8 @@ def run_build(args: argparse.Namespace) -> int:
     from kzgraph.release import build
 
     return _timed(
-        lambda: build(args.out, endpoint=args.endpoint, download_base=args.download_base),
+        lambda: build(args.out, endpoint=args.endpoint, download_base=args.download_base,
+                      force=args.force),
         lambda out: f"{sum(1 for p in out.rglob('*') if p.is_file())} files")
 
 
@@ -81,5 +85,6 @@ def run_site(args: argparse.Namespace) -> int:
     from kzgraph.site import build_site
 
     return _timed(
-        lambda: build_site(args.out, endpoint=args.endpoint, download_base=args.download_base),
+        lambda: build_site(args.out, endpoint=args.endpoint, download_base=args.download_base,
+                           force=args.force),
         lambda site: f"{sum(1 for _ in site.rglob('*.html'))} pages")
