@@ -470,6 +470,12 @@ def _run_oxigraph(store: Any, text: str, form: str, where: str,
     except SyntaxError as exc:
         raise syntax_error(text, str(exc), where) from None
     except (ValueError, RuntimeError, OSError) as exc:
+        if "Corruption" in str(exc):  # RocksDB found a damaged block of a cached store
+            from kzgraph.store import cache_dir
+
+            raise InputError(f"{where}: the cached store is damaged ({exc})",
+                             hint=f"clear the cache, which kzgraph rebuilds: "
+                                  f"rm -rf '{cache_dir()}'") from None
         raise InputError(f"{where}: the query failed: {exc}") from None
     return QueryResult("SELECT", names, rows, source="oxigraph", query=text, prefixes=prefixes)
 

@@ -609,14 +609,30 @@ def _content_key(files: list[Path]) -> str:
     return key
 
 
+def _store_manifest(folder: Path) -> dict[str, list[int]]:
+    """name -> [size, mtime_ns] of the database files (not RocksDB's LOG and LOCK, which
+    any open may touch). A read-only open changes none of them, so any difference means the
+    files were changed after the store was published: a damaged store, which RocksDB does
+    not always notice (one flipped byte once made queries grow to 24 GB)."""
+    manifest = {}
+    for path in sorted(folder.rglob("*")):
+        if path.name.startswith(("LOG", "LOCK")) or not path.is_file():
+            continue
+        st = path.stat()
+        manifest[path.relative_to(folder).as_posix()] = [st.st_size, st.st_mtime_ns]
+    return manifest
+
+
 def _open_cached(entry: Path, key: str) -> pyoxigraph.Store | None:
-    """The cached store if it is complete and matches ``key``; None otherwise."""
+    """The cached store if it is complete, unchanged and matches ``key``; None otherwise."""
     import pyoxigraph as ox
 
     try:
         meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
         if meta.get("key") != key or meta.get("format") != _CACHE_FORMAT:
             return None
+        if meta.get("manifest") != _store_manifest(entry / "store"):
+            return None  # damaged (or from before manifests): rebuilt by the caller
         # No len(store) check: pyoxigraph counts by a full scan (230 ms at N=1000). The entry
         # is published complete by one atomic rename; a broken database fails to open.
         return ox.Store.read_only(str(entry / "store"))
@@ -656,7 +672,8 @@ def _build_cached(files: list[Path], key: str) -> pyoxigraph.Store:
         finally:
             del store  # closes RocksDB before the folder moves
         meta = {"format": _CACHE_FORMAT, "key": key, "triples": count,
-                "files": [display_path(p) for p in files]}
+                "files": [display_path(p) for p in files],
+                "manifest": _store_manifest(tmp / "store")}
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
         if entry.exists():  # stale or corrupt (we could not open it): replace it
             shutil.rmtree(entry, ignore_errors=True)
