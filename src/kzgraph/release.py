@@ -27,6 +27,7 @@ not empty) is never touched (InputError, exit 2).
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -582,6 +583,14 @@ def _conforms(root: str) -> str:
     return "conforms"
 
 
+def _leave_interrupts_to_the_parent() -> None:
+    """In the validation worker: Ctrl-C reaches the whole process group; the parent stops
+    the worker, which would otherwise print its own traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class _Validation:
     """The bundle validated in a second process while this one writes the release (pySHACL is
     pure Python: a thread would not use the second CPU). ``wait()`` returns when the graph
@@ -599,7 +608,8 @@ class _Validation:
         from concurrent.futures import ProcessPoolExecutor
 
         # spawn, not fork: the parent may hold threads (RocksDB, pyoxigraph).
-        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_leave_interrupts_to_the_parent)
         self._future = self._pool.submit(_conforms, str(root))
 
     def wait(self) -> None:
@@ -920,10 +930,34 @@ def _umask_mode() -> int:
     return 0o777 & ~mask
 
 
+def _remove_abandoned(out: Path) -> None:
+    """Remove the temporary folders of builds of ``out`` whose process is gone (killed
+    before it could clean up); a running build's folder (its pid alive) is left alone."""
+    for kind in ("tmp", "old"):
+        for folder in out.parent.glob(f".{glob.escape(out.name)}.kzgraph-{kind}-*"):
+            m = re.match(r"(\d+)-", folder.name.rsplit(f".kzgraph-{kind}-", 1)[1])
+            if m is None or _alive(int(m.group(1))):
+                continue
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process: alive
+        return True
+    return True
+
+
 def new_temp_dir(out: Path) -> Path:
-    """A temporary folder beside out (same file system, so the final rename is atomic)."""
+    """A temporary folder beside out (same file system, so the final rename is atomic),
+    named with this process's id; abandoned ones of earlier builds are removed."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.kzgraph-tmp-", dir=out.parent))
+    _remove_abandoned(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.kzgraph-tmp-{os.getpid()}-",
+                                dir=out.parent))
     tmp.chmod(_umask_mode())
     return tmp
 
@@ -933,7 +967,8 @@ def swap_into_place(tmp: Path, out: Path) -> None:
     if not out.exists():
         os.rename(tmp, out)
         return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.kzgraph-old-", dir=out.parent))
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.kzgraph-old-{os.getpid()}-",
+                                dir=out.parent))
     old.rmdir()
     os.rename(out, old)
     try:
@@ -982,8 +1017,10 @@ def build(
         write_sums(tmp)
         swap_into_place(tmp, out)
     except BaseException as exc:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+        # By name, not by `tmp`: a signal can arrive after the folder is made but before
+        # `tmp` is set.
+        for mine in out.parent.glob(f".{glob.escape(out.name)}.kzgraph-tmp-{os.getpid()}-*"):
+            shutil.rmtree(mine, ignore_errors=True)
         if isinstance(exc, Exception) and not isinstance(exc, KzgraphError):
             validation.wait()  # an invalid graph explains a crash better than its symptom
         raise

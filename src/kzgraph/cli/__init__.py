@@ -52,16 +52,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_INPUT
+    previous = _terminate_as_interrupt()
     try:
         return int(args.func(args))
     except KzgraphError as exc:
         print(f"kzgraph {args.command}: error: {exc.message}", file=sys.stderr)
         return exc.exit_code
+    except Terminated:
+        print(f"kzgraph {args.command}: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print(f"kzgraph {args.command}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        if previous is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a CI cancel, `kill`): unwinds like Ctrl-C, so temporary files are removed."""
+
+
+def _terminate_as_interrupt() -> object:
+    """Raise Terminated on SIGTERM (main thread only); the handler it replaces."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def terminated(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    return signal.signal(signal.SIGTERM, terminated)
 
 
 if __name__ == "__main__":  # pragma: no cover
