@@ -239,7 +239,8 @@ class _Runner:
     """Runs stored queries for one country on one graph or endpoint; rows as dicts of Terms."""
 
     def __init__(self, country: str, store: Any, endpoint: str | None,
-                 default_graph: str | None = None) -> None:
+                 default_graph: str | None = None, timeout: float = 30.0) -> None:
+        self.timeout = timeout
         self.country = country
         self.store = store
         self.endpoint = endpoint
@@ -250,7 +251,8 @@ class _Runner:
 
         params = {"country": self.country} if scoped else {}
         result = query(name, endpoint=self.endpoint, store=self.store,
-                       default_graph=self.default_graph, params=params)
+                       default_graph=self.default_graph, params=params,
+                       timeout=self.timeout)
         return list(result.rows)
 
 
@@ -1009,7 +1011,8 @@ def _render(page: Page, fmt: str) -> str:
 
 
 def factsheet(country: str | None = None, fmt: str = "md", graph: Any = None,
-              endpoint: str | None = None, *, default_graph: str | None = None) -> str:
+              endpoint: str | None = None, *, default_graph: str | None = None,
+              timeout: float = 30.0) -> str:
     """The factsheet of ``country`` (an IRI, or a slug such as ``kazakhstan``; default
     Kazakhstan) regenerated from the graph, as Markdown (``fmt="md"``) or a printable HTML
     page (``fmt="html"``).
@@ -1018,7 +1021,7 @@ def factsheet(country: str | None = None, fmt: str = "md", graph: Any = None,
     files / folders to load; ``endpoint``: a SPARQL endpoint URL instead (with
     ``default_graph``, the IRI of the named graph to ask). Raises InputError (exit code 2)
     when the graph has no factsheet for the country, EndpointError when the endpoint
-    fails."""
+    fails. ``timeout``: seconds each of its queries may take."""
     if fmt not in FORMATS:
         raise InputError(f"unknown factsheet format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if graph is not None and endpoint is not None:
@@ -1026,7 +1029,7 @@ def factsheet(country: str | None = None, fmt: str = "md", graph: Any = None,
     iri = country_iri(country)
     if default_graph is not None and endpoint is None:
         raise InputError("default_graph is for an endpoint; give endpoint= too")
-    run = _Runner(iri, _store_of(graph), endpoint, default_graph)
+    run = _Runner(iri, _store_of(graph), endpoint, default_graph, timeout)
     return render(Page(run, iri), fmt)
 
 
@@ -1052,6 +1055,9 @@ def write(text: str, out: str | Path, *, force: bool = False) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # as any new file (mkstemp makes it 0600)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -1074,8 +1080,10 @@ class _CallableModule(types.ModuleType):
     module, so the module forwards calls to :func:`factsheet`."""
 
     def __call__(self, country: str | None = None, fmt: str = "md", graph: Any = None,
-                 endpoint: str | None = None, *, default_graph: str | None = None) -> str:
-        return factsheet(country, fmt, graph, endpoint, default_graph=default_graph)
+                 endpoint: str | None = None, *, default_graph: str | None = None,
+                 timeout: float = 30.0) -> str:
+        return factsheet(country, fmt, graph, endpoint, default_graph=default_graph,
+                         timeout=timeout)
 
 
 sys.modules[__name__].__class__ = _CallableModule

@@ -15,6 +15,12 @@ def bundle_root() -> Path:
     packed into the wheel (kzgraph/_bundled)."""
     env = os.environ.get("KZGRAPH_HOME")
     if env:
+        if not Path(env).is_dir():
+            from kzgraph.errors import InputError
+
+            raise InputError(f"KZGRAPH_HOME is {env}, which is not a folder",
+                             hint="point it at a folder with ontology/, data/, shapes/ and "
+                                  "queries/, or unset it to use the bundled graph")
         return Path(env)
     here = Path(__file__).resolve().parent
     checkout = here.parent.parent

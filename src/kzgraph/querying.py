@@ -321,7 +321,7 @@ def syntax_error(text: str, message: str, where: str = "query", line: int | None
     undeclared = _undeclared_prefix(text)
     if undeclared is not None:
         (line, column), message = undeclared[1], f"undeclared prefix '{undeclared[0]}:'"
-    message = " ".join(message.split())
+    message = _CHAR_CLASS.sub(_char_class_name, " ".join(message.split()))
     near = ""
     if line is not None:
         lines = text.splitlines()
@@ -334,6 +334,20 @@ def syntax_error(text: str, message: str, where: str = "query", line: int | None
     err.file, err.line = where, line
     err.column = column  # type: ignore[attr-defined]
     return err
+
+
+# pyoxigraph lists the characters it expected as Rust ranges: ['A' ..= 'Z' | '\u{00C0}'..=
+# '\u{00D6}' | ...], 500 characters for "a letter". Say it in words.
+_CHAR_CLASS = re.compile(r"\[(?:'[^']*'|[^\]'])*\.\.=(?:'[^']*'|[^\]'])*\]")
+
+
+def _char_class_name(m: re.Match[str]) -> str:
+    text = m.group(0)
+    if "'A'" in text or "'a'" in text:
+        return "a letter"
+    if "'0'" in text and text.count("..=") == 1:
+        return "a digit"
+    return "a character" if len(text) > 40 else text
 
 
 def _undeclared_prefix(text: str) -> tuple[str, tuple[int, int]] | None:

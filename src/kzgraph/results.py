@@ -208,11 +208,31 @@ def from_rdflib(term: Any) -> Term | None:
     if isinstance(term, rdflib.URIRef):
         return Term("uri", str(term))
     if isinstance(term, rdflib.Literal):
-        return Term.literal(str(term), str(term.datatype) if term.datatype else None,
+        lexical = str(term)
+        if term.datatype is not None and str(term.datatype) == XSD + "decimal":
+            lexical = _canonical_decimal(lexical)
+        return Term.literal(lexical, str(term.datatype) if term.datatype else None,
                             term.language)
     if isinstance(term, rdflib.BNode):
         return Term("bnode", str(term))
     return Term("triple", term.n3())
+
+
+def _canonical_decimal(lexical: str) -> str:
+    """An xsd:decimal as pyoxigraph writes it (481.0 -> 481, 2.50 -> 2.5), so that both
+    engines print the same value the same way."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        number = Decimal(lexical)
+    except InvalidOperation:
+        return lexical  # ill-typed: shown as it is
+    if not number.is_finite():
+        return lexical
+    text = format(number, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def compact(iri: str, prefixes: dict[str, str]) -> str:

@@ -37,6 +37,9 @@ def register(sub: Any) -> None:
                    help="a SPARQL endpoint to ask instead of the bundled graph")
     p.add_argument("--default-graph", metavar="IRI",
                    help="the endpoint's graph to ask (default-graph-uri)")
+    p.add_argument("--timeout", "-t", type=float, default=30.0, metavar="S",
+                   help="seconds each query may take, on the graph or the endpoint "
+                        "(default 30; Ctrl-C stops it)")
     p.set_defaults(func=cmd_factsheet)
 
 
@@ -44,7 +47,7 @@ def cmd_factsheet(args: argparse.Namespace) -> int:
     from kzgraph.factsheet import factsheet, write
 
     text = factsheet(args.country, args.fmt, graph=args.graph, endpoint=args.endpoint,
-                     default_graph=args.default_graph)
+                     default_graph=args.default_graph, timeout=args.timeout)
     if args.out:
         path = write(text, args.out, force=args.force)
         print(f"wrote {path}", file=sys.stderr)
