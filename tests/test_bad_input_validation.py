@@ -102,7 +102,7 @@ def test_linear_list_copy_gives_the_same_report_graph(tmp_path: Path) -> None:
 
     def report(linear: bool) -> Graph:
         if linear:
-            with validation._linear_list_clone():
+            with validation._linear_pyshacl():
                 return pyshacl.validate(data, shacl_graph=shapes)[1]
         return pyshacl.validate(data, shacl_graph=shapes)[1]
 
@@ -117,3 +117,35 @@ def test_a_10000_item_list_validates(run_cli: RunCli, tmp_path: Path) -> None:
     assert code == 1, err
     assert "ex:thing" in out
     assert "(node) = _:b1: Uses http://example.org/items" in out
+
+
+def test_many_results_give_the_same_report_as_pyshacl(tmp_path: Path) -> None:
+    """Many SPARQL-constraint results: the set-based duplicate check and the joined report
+    text give pySHACL's own report graph and text (they were quadratic in the results)."""
+    import pyshacl
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    from kzgraph import validation
+
+    data = Graph().parse(data="@prefix ex: <http://example.org/> .\n" + "".join(
+        f"ex:a ex:p{i} {i} .\n" for i in range(60)), format="turtle")
+    shapes = Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:sparql [
+            sh:message "uses {?path}" ;
+            sh:select "SELECT $this ?path ?value WHERE { $this ?path ?value }" ] .""",
+                           format="turtle")
+
+    def report(linear: bool) -> tuple[Graph, str]:
+        if linear:
+            with validation._linear_pyshacl():
+                _, graph, text = pyshacl.validate(data, shacl_graph=shapes, advanced=True)
+        else:
+            _, graph, text = pyshacl.validate(data, shacl_graph=shapes, advanced=True)
+        return graph, text
+
+    (theirs, their_text), (ours, our_text) = report(False), report(True)
+    assert our_text.count("Constraint Violation") == 60
+    assert isomorphic(theirs, ours)
+    assert sorted(our_text.splitlines()) == sorted(their_text.splitlines())

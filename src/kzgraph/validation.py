@@ -430,16 +430,99 @@ def _clone_list(graph: Any, lnode: Any, target_graph: Any, keepid: bool = False,
     return head
 
 
+def _sparql_violations(self: Any, query: Any, init_binds: Any, target_graph: Any) -> list[Any]:
+    """pyshacl's SPARQLBasedConstraint._validate_sparql_query with the duplicate check in a
+    set: it searched the list of violations so far for each row (quadratic: 20,000 results
+    took minutes). Same violations, same order."""
+    results = target_graph.query(query, initBindings=init_binds)
+    if not results or len(results.bindings) < 1:
+        return []
+    violations: list[Any] = []
+    seen: set[Any] = set()
+    failed = False
+    for row in results:
+        var_dict = row.asdict()
+        if var_dict.pop("failure", None) is not None:
+            if not failed:
+                violations.append((True, var_dict))
+                failed = True
+            continue
+        path = var_dict.pop("path", None)
+        value = var_dict.pop("value", None)
+        this = var_dict.pop("this", None)
+        if path is None and value is None and this is None:
+            continue
+        try:
+            key: Any = (this, path, value, frozenset(var_dict.items()))
+            hash(key)
+        except TypeError:  # an unhashable binding: compare as pyshacl does
+            if (this, path, value, var_dict) in violations:
+                continue
+        else:
+            if key in seen:
+                continue
+            seen.add(key)
+        violations.append((this, path, value, var_dict))
+    return violations
+
+
+def _validation_report(cls: Any, sg: Any, conforms: bool, results: list[Any]) -> Any:
+    """pyshacl's Validator.create_validation_report with the text joined once: it grew the
+    text by += per result, which copies it every time (quadratic: 3,000 results took 35 s).
+    The same report graph and text."""
+    from pyshacl.consts import RDF_type, SH_conforms, SH_result, SH_ValidationReport
+    from pyshacl.rdfutil.clone import clone_blank_node
+    from rdflib import BNode, Graph, Literal, URIRef
+
+    if not conforms and not results:
+        raise RuntimeError("A Non-Conformant Validation Report must have at least one result.")
+    head = f"Validation Report\nConforms: {conforms}\n"
+    if results:
+        head += f"Results ({len(results)}):\n"
+    text = head + "".join(r[0] for r in sorted(results, key=lambda r: r[0]))
+    vg = Graph(bind_namespaces="core")
+    for prefix, namespace in sg.graph.namespace_manager.namespaces():
+        vg.namespace_manager.bind(prefix, namespace)
+    report = BNode()
+    vg.add((report, RDF_type, SH_ValidationReport))
+    vg.add((report, SH_conforms, Literal(conforms)))
+    cloned: dict[Any, Any] = {}
+    for _description, node, triples in results:
+        vg.add((report, SH_result, node))
+        for s, p, o in triples:
+            if isinstance(o, tuple):
+                source, value = o
+                if isinstance(value, Literal):
+                    o = value
+                elif (source, str(value)) in cloned:
+                    o = cloned[(source, str(value))]
+                elif isinstance(value, BNode):
+                    o = cloned[(source, str(value))] = clone_blank_node(source, value, vg,
+                                                                         keepid=True)
+                else:
+                    o = cloned[(source, str(value))] = URIRef(str(value))
+            vg.add((s, p, o))
+    return vg, text
+
+
 @contextlib.contextmanager
-def _linear_list_clone() -> Iterator[None]:
+def _linear_pyshacl() -> Iterator[None]:
+    from pyshacl.constraints.sparql.sparql_based_constraints import SPARQLBasedConstraint
     from pyshacl.rdfutil import clone
+    from pyshacl.validator import Validator
 
     original = clone.clone_list
+    original_sparql = SPARQLBasedConstraint._validate_sparql_query
     clone.clone_list = _clone_list  # clone_blank_node looks it up in its module
+    SPARQLBasedConstraint._validate_sparql_query = _sparql_violations
+    original_report = Validator.__dict__["create_validation_report"]
+    Validator.create_validation_report = classmethod(_validation_report)
     try:
         yield
     finally:
         clone.clone_list = original
+        SPARQLBasedConstraint._validate_sparql_query = original_sparql
+        Validator.create_validation_report = original_report
 
 
 def _run_pyshacl(data: rdflib.Graph, shapes: rdflib.Graph, *,
@@ -449,7 +532,7 @@ def _run_pyshacl(data: rdflib.Graph, shapes: rdflib.Graph, *,
     from pyshacl.errors import ReportableRuntimeError, ValidationFailure
 
     try:
-        with _linear_list_clone():
+        with _linear_pyshacl():
             conforms, report, _text = pyshacl.validate(
                 _fast_data_graph(data, mirror=mirror), shacl_graph=shapes, ont_graph=None,
                 inference="none", advanced=True, allow_warnings=True, inplace=True,
