@@ -11,6 +11,7 @@ import io
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -109,37 +110,40 @@ def _bundle_unchanged() -> object:
 # ------------------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _user_file(content: bytes) -> Iterator[Path]:
+    """A folder of the user's holding data.ttl; it must be unchanged afterwards."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "data.ttl").write_bytes(content)
+        before = _snapshot(root)
+        yield root
+        assert _snapshot(root) == before
+
+
 @SETTINGS
 @given(TURTLE)
 def test_generated_turtle_through_the_api(content: bytes) -> None:
     from kzgraph import validate
 
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        (root / "data.ttl").write_bytes(content)
-        before = _snapshot(root)
+    with _user_file(content) as root:
         try:
             report = validate([root / "data.ttl"], [FIXTURES / "shapes.ttl"], ontology=[])
             assert isinstance(report.conforms, bool)
         except KzgraphError as exc:
             assert exc.exit_code == 2 and exc.message and "Traceback" not in exc.message
-        assert _snapshot(root) == before
 
 
 @settings(SETTINGS, max_examples=6)
 @given(TURTLE)
 def test_generated_turtle_through_the_command(content: bytes) -> None:
     """A real process, with a timeout: a hang fails the example."""
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        (root / "data.ttl").write_bytes(content)
-        before = _snapshot(root)
+    with _user_file(content) as root:
         done = subprocess.run([sys.executable, "-m", "kzgraph", "validate", "data.ttl",
                                "--shapes", str(FIXTURES / "shapes.ttl")], cwd=root,
                               capture_output=True, text=True, errors="replace",
                               timeout=PER_EXAMPLE)
         _documented(done.returncode, done.stderr)
-        assert _snapshot(root) == before
 
 
 # ------------------------------------------------------------------------------------------
