@@ -8,21 +8,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-import sys
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import kzgraph
+from bench import baseline_query, generate
+from bench.compare import same_value
 from kzgraph import catalogue, store
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-
-import baseline_query  # noqa: E402
-import generate  # noqa: E402
 
 N = 3
 KZ = generate.KZ
@@ -147,15 +143,6 @@ def test_each_synthetic_country_answers_like_kazakhstan(stored: catalogue.Stored
 # The naive rdflib baseline gives what `kzgraph query` gives
 # --------------------------------------------------------------------------------------------
 
-def _same_cell(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    try:  # pyoxigraph stores xsd:decimal by value: "481.0" comes back as "481"
-        return Decimal(a) == Decimal(b)
-    except (InvalidOperation, ValueError):
-        return False
-
-
 @pytest.fixture(scope="module")
 def rdflib_graph() -> Any:
     return baseline_query.load(ROOT)
@@ -172,5 +159,5 @@ def test_rdflib_baseline_gives_the_kzgraph_answer(stored: catalogue.StoredQuery,
     assert mine[0] == theirs[0]
     assert len(mine) == len(theirs), f"{len(mine) - 1} rows, rdflib {len(theirs) - 1}"
     for r, (a, b) in enumerate(zip(mine, theirs, strict=True)):
-        assert len(a) == len(b) and all(_same_cell(x, y) for x, y in zip(a, b, strict=True)), (
+        assert len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True)), (
             f"row {r}: {a} != {b}")
