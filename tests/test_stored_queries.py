@@ -3,10 +3,10 @@ parameter, and return exactly the expected rows (tests/expected/<name>.csv) on t
 graph with their default parameters, on both local engines.
 
 The expected CSV files were written by running each query once and then checked by hand
-against the factsheet text (shared/seed/000_a7ba452f2a3fc99c.txt). Cells compare as the query's
-values: numbers as numbers (``481`` = ``481.0``), booleans as booleans, everything else by its
-lexical form or IRI; an empty cell is an unbound variable. Rows compare as lists: every stored
-query has an ORDER BY that makes its order total.
+against the factsheet text (tests/test_data_facts.py says where it is looked up). Cells compare
+as the query's values: numbers as numbers (``481`` = ``481.0``), booleans as booleans,
+everything else by its lexical form or IRI; an empty cell is an unbound variable. Rows compare
+as lists: every stored query has an ORDER BY that makes its order total.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""A private Virtuoso on 127.0.0.1 for the tests (see /work/shared/recipes/virtuoso.md).
+"""A private Virtuoso on 127.0.0.1 for the tests: Debian's ``virtuoso-opensource`` (its own
+service unused), run by the tests with a configuration whose every path is in a temporary folder.
 
 ``Virtuoso(folder).start()`` runs ``virtuoso-t`` in the foreground with a database folder and
 two free ports of its own; ``load(graph_iri, files)`` bulk-loads Turtle files (written as
