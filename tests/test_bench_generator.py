@@ -17,6 +17,7 @@ import kzgraph
 from bench import baseline_query, generate
 from bench.compare import same_value
 from kzgraph import catalogue, store
+from query_cases import WHOLE_GRAPH
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,8 +25,6 @@ N = 3
 KZ = generate.KZ
 KAZAKHSTAN = generate.KAZAKHSTAN
 
-#: Stored queries about the whole graph, not one country (no country or resource parameter).
-UNSCOPED = {"countries", "search-labels", "factsheet-index"}
 #: The synthetic countries have no Wikidata item and no UN M49 code, so their factsheets cite
 #: two sources fewer than Kazakhstan's (kzg:source-wikidata, kzg:source-un-m49).
 FEWER_ROWS = {"factsheet-provenance": 2}
@@ -127,7 +126,7 @@ def synthetic_store(bundle: Path) -> Any:
 @pytest.mark.parametrize("stored", catalogue.queries(), ids=lambda q: q.name)
 def test_each_synthetic_country_answers_like_kazakhstan(stored: catalogue.StoredQuery,
                                                         synthetic_store: Any) -> None:
-    if stored.name in UNSCOPED:
+    if stored.name in WHOLE_GRAPH:
         pytest.skip("not about one country")
     kazakhstan = kzgraph.query(stored.name, store=synthetic_store)
     for i in range(1, N + 1):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import re
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,52 +22,20 @@ import kzgraph
 from kzgraph import catalogue
 from kzgraph.catalogue import StoredQuery
 from kzgraph.results import INTEGER_DATATYPES, NUMERIC_DATATYPES, XSD, QueryResult, Term
+from query_cases import EXAMPLES, EXPECTED, WHOLE_GRAPH, questions, scope
 
-EXPECTED = Path(__file__).parent / "expected"
 KAZAKHSTAN = "https://w3id.org/kzgraph/id/country/kazakhstan"
 KZ = "https://w3id.org/kzgraph/id/kz/"
-
-#: The research questions of this suite (one file each in queries/, one CSV each in
-#: tests/expected/). Other stored queries (the query engine's examples, the factsheet
-#: generator's) are checked for syntax, decorators and country scoping only.
-QUESTIONS = (
-    # Facts & figures
-    "top-destinations", "emigrant-stock-total-top5", "remittances", "unknown-indicators",
-    "observations", "political-rights", "dual-citizenship", "external-voting",
-    "legal-provisions",
-    # Terminology
-    "terminology", "term-labels", "term-replacements",
-    # Policy framework
-    "policy-documents", "documents-in-force", "policy-timeline", "amendments",
-    "document-implementation", "who-signed-or-launched",
-    # Trends and achievements, obstacles
-    "findings", "returnees", "obstacles",
-    # Spotlight
-    "practices", "practice-offers", "practice-branches", "practices-by-sector",
-    "practices-by-year", "events",
-    # Annex
-    "institutions-by-kind", "institution-hierarchy", "diaspora-organisations",
-    "federation-members", "hosted-organisations",
-    # Provenance, gaps, structure
-    "gaps", "footnotes", "sources-of", "describe-resource", "supplementary-facts",
-    "supplementary-sources", "sections",
-)
-
-#: Stored queries that are about the whole graph or one resource, not one country's data.
-NOT_COUNTRY_SCOPED = {
-    "countries": "every country of the graph",
-    "search-labels": "a text search over all labels",
-    "factsheet-index": "lists the factsheets of all countries",
-    "describe-resource": "one resource, given by IRI",
-    "sources-of": "one resource, given by IRI",
-}
 
 SECTION_TAGS = {"facts-and-figures", "terminology", "policy-framework",
                 "trends-and-achievements", "obstacles", "spotlight", "annex"}
 
 ALL = catalogue.queries()
 BY_NAME = {q.name: q for q in ALL}
-OURS = [BY_NAME[name] for name in QUESTIONS if name in BY_NAME]
+#: The research questions of this suite (one file each in queries/, one CSV each in
+#: tests/expected/). The other stored queries (the query engine's examples, the factsheet
+#: page's) are checked here for syntax, decorators and country scoping only.
+OURS = questions(ALL)
 
 
 def ids(queries: list[StoredQuery]) -> list[str]:
@@ -159,12 +126,13 @@ def normalised(result: QueryResult) -> list[tuple[Any, ...]]:
 # --------------------------------------------------------------------------------------------
 
 def test_at_least_thirty_research_questions_each_with_expected_rows() -> None:
-    assert len(QUESTIONS) >= 30
-    assert len(set(QUESTIONS)) == len(QUESTIONS)
-    missing = [n for n in QUESTIONS if n not in BY_NAME]
+    assert len(OURS) >= 30
+    missing = sorted(n for n in {*EXAMPLES, *WHOLE_GRAPH} if n not in BY_NAME)
     assert not missing, f"no queries/<name>.rq for {missing}"
-    no_csv = [n for n in QUESTIONS if not (EXPECTED / f"{n}.csv").is_file()]
+    no_csv = [q.name for q in OURS if not (EXPECTED / f"{q.name}.csv").is_file()]
     assert not no_csv, f"no tests/expected/<name>.csv for {no_csv}"
+    examples_with_csv = sorted(n for n in EXAMPLES if (EXPECTED / f"{n}.csv").is_file())
+    assert not examples_with_csv, f"expected rows, so not examples: {examples_with_csv}"
     stray = sorted(p.stem for p in EXPECTED.glob("*.csv") if p.stem not in BY_NAME)
     assert not stray, f"expected results of queries that do not exist: {stray}"
 
@@ -223,9 +191,14 @@ def test_country_is_a_parameter_never_a_constant(stored: StoredQuery) -> None:
     body = _query_body(stored.text)
     assert KZ not in body and KAZAKHSTAN not in body, "a country's resource in the WHERE clause"
     assert not re.search(r"\bkz:", body), "a kz: resource in the query"
-    if stored.name in NOT_COUNTRY_SCOPED:
-        return
     names = {p.name: p for p in stored.parameters}
+    if stored.name in WHOLE_GRAPH:
+        assert scope(stored) == "graph", "about the whole graph: no country or resource"
+        return
+    if scope(stored) == "resource":  # one resource, given by IRI: Kazakhstan's by default
+        resource = names["resource"]
+        assert resource.type == "iri" and (resource.default or "").startswith(KZ)
+        return
     assert "country" in names, "a country-scoped query takes ?_country_iri"
     country = names["country"]
     assert (country.type, country.variable, country.default) == ("iri", "_country_iri",
