@@ -1,5 +1,6 @@
-"""kzgraph's benchmarks (see docs/benchmarks.md); importable as the package ``bench`` from the
-repository root (``python -m pytest`` and ``python bench/run.py`` both put the root first).
+"""kzgraph's benchmarks (see docs/benchmarks.md), importable as the package ``bench`` from the
+repository root: pytest adds the root to ``sys.path`` (``pythonpath`` in pyproject.toml), and
+``python bench/run.py`` puts it there itself.
 
 Scripts run as cold processes:
     run.py             the benchmark command: measures, stores and reports
