@@ -17,12 +17,11 @@ from decimal import Decimal, InvalidOperation, localcontext
 from typing import TYPE_CHECKING, Any
 
 from kzgraph.errors import InputError
+from kzgraph.namespaces import DISPLAY_PREFIXES, RDF_LANGSTRING, XSD, compact
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 INTEGER_DATATYPES = frozenset(XSD + t for t in (
     "integer", "positiveInteger", "negativeInteger", "nonPositiveInteger", "nonNegativeInteger",
@@ -32,26 +31,7 @@ DECIMAL_DATATYPES = frozenset({XSD + "decimal"})
 FLOAT_DATATYPES = frozenset({XSD + "double", XSD + "float"})
 NUMERIC_DATATYPES = INTEGER_DATATYPES | DECIMAL_DATATYPES | FLOAT_DATATYPES
 
-#: Namespaces used to shorten IRIs in ``table`` and ``markdown`` output (a query's own
-#: PREFIX declarations come first).
-DISPLAY_PREFIXES = {
-    "dem": "https://w3id.org/kzgraph/ontology#",
-    "kz": "https://w3id.org/kzgraph/id/kz/",
-    "country": "https://w3id.org/kzgraph/id/country/",
-    "kzg": "https://w3id.org/kzgraph/id/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": XSD,
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "qb": "http://purl.org/linked-data/cube#",
-    "wd": "http://www.wikidata.org/entity/",
-}
-
 _TZ = re.compile(r"(Z|[+-]\d\d:\d\d)$")
-_LOCAL = re.compile(r"[\w\-]+(?:[\w.\-]*[\w\-])?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,18 +193,6 @@ def from_rdflib(term: Any) -> Term | None:
     if isinstance(term, rdflib.BNode):
         return Term("bnode", str(term))
     return Term("triple", term.n3())
-
-
-def compact(iri: str, prefixes: dict[str, str]) -> str:
-    """``prefix:local`` for an IRI in a known namespace, else the IRI itself."""
-    best = ""
-    best_prefix = ""
-    for prefix, ns in prefixes.items():
-        if iri.startswith(ns) and len(ns) > len(best):
-            local = iri[len(ns):]
-            if local == "" or _LOCAL.fullmatch(local):
-                best, best_prefix = ns, prefix
-    return f"{best_prefix}:{iri[len(best):]}" if best else iri
 
 
 class QueryResult:
