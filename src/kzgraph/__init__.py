@@ -42,7 +42,7 @@ _LAZY = {
     "sparql": ("kzgraph.querying", "sparql"),
     "QueryResult": ("kzgraph.results", "QueryResult"),
     "build": ("kzgraph.release", "build"),
-    "factsheet": ("kzgraph.factsheet", "factsheet"),
+    "factsheet": ("kzgraph.factsheets", "factsheet"),
 }
 
 __all__ = [
