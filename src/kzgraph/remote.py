@@ -30,7 +30,7 @@ _REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not
 
 
 def user_agent() -> str:
-    from kzgraph import __version__
+    from kzgraph.version import __version__
 
     return f"kzgraph/{__version__}"
 

@@ -319,7 +319,7 @@ def _cache_key(files: list[Path]) -> str:
 
     import pyoxigraph
 
-    from kzgraph import __version__
+    from kzgraph.version import __version__
 
     digest = hashlib.sha256()
     digest.update(f"kzgraph {__version__} pyoxigraph {pyoxigraph.__version__} "
@@ -353,7 +353,7 @@ def _stat_signature(files: list[Path]) -> tuple[str, int] | None:
 
     import pyoxigraph
 
-    from kzgraph import __version__
+    from kzgraph.version import __version__
 
     digest = hashlib.sha256()
     digest.update(f"kzgraph {__version__} pyoxigraph {pyoxigraph.__version__} "

@@ -141,8 +141,8 @@ def load_release(
     validate: bool = True,
 ) -> Release:
     """Validate (unless told not to: tests of the writer only) and load the bundle at root."""
-    from kzgraph import __version__
     from kzgraph.paths import bundle_root
+    from kzgraph.version import __version__
 
     root = Path(root) if root is not None else bundle_root()
     onto_files = bundle_files(root, "ontology")
