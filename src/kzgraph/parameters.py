@@ -248,12 +248,12 @@ def _typed(kind: str, value: Any, param: Parameter, fail: Any) -> tuple[str, str
     if kind == "decimal":
         if isinstance(value, int | Decimal) or (isinstance(value, float) and
                                                  value == value and abs(value) != float("inf")):
-            number = Decimal(str(value))
+            amount = Decimal(str(value))
         elif isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
-            number = Decimal(value.strip())
+            amount = Decimal(value.strip())
         else:
             raise fail()
-        return format(number, "f"), datatype
+        return format(amount, "f"), datatype
     if kind == "double":
         if isinstance(value, int | float | Decimal):
             return repr(float(value)).replace("inf", "INF").replace("nan", "NaN"), datatype

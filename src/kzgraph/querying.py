@@ -124,7 +124,7 @@ def syntax_error(text: str, message: str, where: str = "query", line: int | None
         f":{line}" if line is not None else "")
     err = SPARQLSyntaxError(f"{where}{position}: SPARQL syntax error: {message}{near}")
     err.file, err.line = where, line
-    err.column = column  # type: ignore[attr-defined]
+    err.column = column
     return err
 
 

@@ -14,13 +14,15 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from kzgraph.errors import InputError
 from kzgraph.namespaces import DISPLAY_PREFIXES, RDF_LANGSTRING, XSD, compact
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
+    import pyoxigraph
+    import rdflib
 
 
 INTEGER_DATATYPES = frozenset(XSD + t for t in (
@@ -164,6 +166,11 @@ def _nt(term: Term) -> str:
     return term.n3()
 
 
+@overload
+def from_oxigraph(term: None) -> None: ...
+@overload
+def from_oxigraph(term: pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal
+                  | pyoxigraph.Triple) -> Term: ...
 def from_oxigraph(term: Any) -> Term | None:
     """A pyoxigraph term (or None, for an unbound variable) as a :class:`Term`."""
     if term is None:
@@ -179,6 +186,10 @@ def from_oxigraph(term: Any) -> Term | None:
     return Term("triple", str(term))
 
 
+@overload
+def from_rdflib(term: None) -> None: ...
+@overload
+def from_rdflib(term: rdflib.term.Node) -> Term: ...
 def from_rdflib(term: Any) -> Term | None:
     """An rdflib term (or None) as a :class:`Term`."""
     if term is None:

@@ -9,7 +9,7 @@ import contextlib
 import functools
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from kzgraph.errors import InputError
@@ -106,8 +106,9 @@ class _OxigraphMirror:
                 return None
             names = [Variable(v.value) for v in answer.variables]
             back = self._back
-            rows = [{name: back(value) for name, value in zip(names, solution, strict=True)
-                     if value is not None} for solution in answer]
+            rows: list[Mapping[Variable, Any]] = [
+                {name: back(value) for name, value in zip(names, solution, strict=True)
+                 if value is not None} for solution in answer]
         except (SyntaxError, ValueError, TypeError, OSError, RuntimeError):
             self.unsupported.add(text)
             return None
@@ -118,7 +119,7 @@ class _OxigraphMirror:
 
 
 @functools.cache
-def _data_graph_class() -> type:
+def _data_graph_class() -> Any:  # a class made on first use: pyshacl is imported lazily
     """A pyshacl DataGraph with fast SPARQL.
 
     pyshacl hands the text of a SPARQL constraint or target to rdflib for every focus node.
@@ -137,9 +138,12 @@ def _data_graph_class() -> type:
             self._kz_mirror = None  # SHACL functions are rdflib functions here
             return super().register_custom_function(*args, **kwargs)
 
-        def query(self, query_object: Any, processor: Any = "sparql", result: Any = "sparql",
-                  initNs: Any = None, initBindings: Any = None,
-                  use_store_provided: bool = True, **kwargs: Any) -> Any:
+        # pyshacl's base class declares query(**kwargs), yet RdfLibDataGraph and its callers
+        # pass the arguments positionally, as rdflib's Graph.query does.
+        def query(  # type: ignore[override]
+                self, query_object: Any, processor: Any = "sparql", result: Any = "sparql",
+                initNs: Any = None, initBindings: Any = None,
+                use_store_provided: bool = True, **kwargs: Any) -> Any:
             if isinstance(query_object, str) and processor == "sparql" and not kwargs:
                 if _SERVICE.search(query_object):
                     raise InputError("a SPARQL query in the shapes uses SERVICE; validation "

@@ -255,7 +255,7 @@ def _named_ancestor(graph: rdflib.Graph, node: Any) -> Any:
     """The nearest IRI node that (through blank nodes and lists) refers to ``node``."""
     from rdflib import BNode
 
-    seen = set()
+    seen: set[Any] = set()
     current = node
     while isinstance(current, BNode) and current not in seen and len(seen) < 50:
         seen.add(current)
@@ -273,7 +273,7 @@ def _owner(graph: rdflib.Graph, node: Any) -> tuple[Any, tuple[str, ...]]:
 
     via: list[str] = []
     current = node
-    seen = set()
+    seen: set[Any] = set()
     while isinstance(current, BNode) and current not in seen and len(seen) < 50:
         seen.add(current)
         links = sorted(graph.subject_predicates(current),
@@ -314,7 +314,7 @@ def _details(graph: rdflib.Graph, node: Any) -> tuple[tuple[str | None, str], ..
 
     found: set[tuple[str, str]] = set()
     pending = list(graph.objects(node, URIRef(SH + "detail")))
-    seen = set()
+    seen: set[Any] = set()
     while pending:
         detail = pending.pop()
         if detail in seen:

@@ -73,12 +73,10 @@ def validate_bundle(root: Path) -> None:
     report = validate(paths=bundle_files(root, "data"), shapes=bundle_files(root, "shapes"),
                       ontology=bundle_files(root, "ontology"))
     if not report.conforms:
-        exc = ValidationFailed(
+        raise ValidationFailed(
             "the graph does not conform to the shapes; nothing was written. Fix what the "
-            "report lists (also: `kzgraph validate`) and build again"
+            "report lists (also: `kzgraph validate`) and build again", report=report
         )
-        exc.report = report  # type: ignore[attr-defined]
-        raise exc
 
 
 def _conforms(root: str) -> str:
