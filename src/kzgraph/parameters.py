@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, get_args
 
 from kzgraph.errors import InputError, ParameterError
 from kzgraph.namespaces import XSD
@@ -39,7 +39,7 @@ INTEGER_TYPES = frozenset((
 ))
 
 #: The parameter types kzgraph checks, keyed by the XSD local name they come from.
-_XSD_KIND = {
+_XSD_KIND: dict[str, ParameterType] = {
     **{t: "integer" for t in INTEGER_TYPES},
     "decimal": "decimal",
     "double": "double",
@@ -52,8 +52,9 @@ _XSD_KIND = {
 }
 
 #: Parameter ``type`` values (see :class:`Parameter`).
-TYPES = ("iri", "string", "langString", "integer", "decimal", "double", "boolean", "date",
-         "dateTime", "gYear", "gYearMonth", "number", "literal")
+ParameterType = Literal["iri", "string", "langString", "integer", "decimal", "double", "boolean",
+                        "date", "dateTime", "gYear", "gYearMonth", "number", "literal"]
+TYPES: tuple[ParameterType, ...] = get_args(ParameterType)
 
 #: grlc's parameter regex (gquery.get_parameters), applied to a variable name without '?'.
 GRLC_VARIABLE = re.compile(
@@ -110,7 +111,7 @@ class Parameter:
 
     name: str
     variable: str
-    type: str
+    type: ParameterType
     required: bool
     default: str | None = None
     datatype: str | None = None
@@ -139,7 +140,7 @@ class Parameter:
 
 
 def parameter_from_variable(variable: str, prefixes: dict[str, str], where: str,
-                            line: int) -> tuple[str, str, str | None, str | None, bool]:
+                            line: int) -> tuple[str, ParameterType, str | None, str | None, bool]:
     """(name, type, datatype, lang, declared_required) for a grlc parameter variable."""
     m = GRLC_VARIABLE.match(variable)
     assert m is not None  # callers only pass variables starting with '_'

@@ -38,7 +38,7 @@ import re
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, get_args
 
 from kzgraph import catalogue
 from kzgraph.catalogue import StoredQuery
@@ -52,7 +52,15 @@ from kzgraph.results import (
 )
 from kzgraph.sparql_lexer import line_col, tokens, where_clause
 
-ENGINES = ("oxigraph", "rdflib")
+if TYPE_CHECKING:  # pragma: no cover
+    import pyoxigraph
+    import rdflib
+
+#: The local SPARQL engines.
+Engine = Literal["oxigraph", "rdflib"]
+ENGINES: tuple[Engine, ...] = get_args(Engine)
+#: Where a local query runs: a pyoxigraph Store or an rdflib Graph (None: the bundled graph).
+LocalStore: TypeAlias = "pyoxigraph.Store | rdflib.Graph"
 DEFAULT_TIMEOUT = 30.0
 
 
@@ -328,7 +336,8 @@ def _execute(text: str, form: str, bindings: Mapping[str, Term], *, endpoint: st
 
 
 def query(name: str, /, endpoint: str | None = None, *, timeout: float = DEFAULT_TIMEOUT,
-          engine: str | None = None, store: Any = None, default_graph: str | None = None,
+          engine: Engine | None = None, store: LocalStore | None = None,
+          default_graph: str | None = None,
           folder: str | Path | None = None, params: Mapping[str, Any] | None = None,
           **kwparams: Any) -> QueryResult:
     """Run the stored query ``name`` with its parameters; a :class:`QueryResult`.
@@ -351,7 +360,8 @@ def query(name: str, /, endpoint: str | None = None, *, timeout: float = DEFAULT
 
 
 def sparql(text: str, endpoint: str | None = None, *, timeout: float = DEFAULT_TIMEOUT,
-           engine: str | None = None, store: Any = None, default_graph: str | None = None,
+           engine: Engine | None = None, store: LocalStore | None = None,
+          default_graph: str | None = None,
            validate: bool = True, where: str = "query") -> QueryResult:
     """Run an ad-hoc SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE); a QueryResult.
 

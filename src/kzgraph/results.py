@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, cast, overload
 
 from kzgraph.errors import InputError
 from kzgraph.namespaces import DISPLAY_PREFIXES, RDF_LANGSTRING, XSD, compact
@@ -128,7 +128,7 @@ class Term:
             return cls("bnode", value.removeprefix("_:"))
         return cls("uri", value)
 
-    def to_oxigraph(self) -> Any:
+    def to_oxigraph(self) -> pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal:
         import pyoxigraph as ox
 
         if self.kind == "uri":
@@ -143,7 +143,7 @@ class Term:
             return ox.Literal(self.value)
         raise ValueError("an RDF-star triple term cannot be converted")
 
-    def to_rdflib(self) -> Any:
+    def to_rdflib(self) -> rdflib.URIRef | rdflib.BNode | rdflib.Literal:
         import rdflib
 
         if self.kind == "uri":
@@ -312,7 +312,9 @@ class QueryResult:
                              "or to_table()")
         import pyoxigraph as ox
 
-        triples = [ox.Triple(s.to_oxigraph(), p.to_oxigraph(), o.to_oxigraph())
+        # A graph's subjects are never literals and its predicates always IRIs.
+        triples = [ox.Triple(cast("ox.NamedNode | ox.BlankNode", s.to_oxigraph()),
+                             cast("ox.NamedNode", p.to_oxigraph()), o.to_oxigraph())
                    for s, p, o in self.triples]
         if fmt == "ntriples":
             return (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
@@ -322,7 +324,7 @@ class QueryResult:
         data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
         return (data or b"").decode()
 
-    def to_graph(self) -> Any:
+    def to_graph(self) -> rdflib.Graph:
         """The triples of a CONSTRUCT / DESCRIBE as an rdflib Graph."""
         import rdflib
 

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from kzgraph.errors import InputError
 from kzgraph.factsheets.page import Page
-from kzgraph.factsheets.runner import _Runner, _store_of
+from kzgraph.factsheets.runner import GraphSource, _Runner, _store_of
 from kzgraph.factsheets.values import (
     FORMATS,
     GENERATOR,
+    Format,
     anchor_id,
     country_iri,
     date,
@@ -57,7 +58,7 @@ def _environment(fmt: str) -> Any:
     return env
 
 
-def render(page: Page, fmt: str = "md") -> str:
+def render(page: Page, fmt: Format = "md") -> str:
     """The page in Markdown (``md``) or HTML (``html``)."""
     if fmt not in FORMATS:
         raise InputError(f"unknown factsheet format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -79,7 +80,7 @@ def _render(page: Page, fmt: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
-def factsheet(country: str | None = None, fmt: str = "md", graph: Any = None,
+def factsheet(country: str | None = None, fmt: Format = "md", graph: GraphSource | None = None,
               endpoint: str | None = None, *, default_graph: str | None = None) -> str:
     """The factsheet of ``country`` (an IRI, or a slug such as ``kazakhstan``; default
     Kazakhstan) regenerated from the graph, as Markdown (``fmt="md"``) or a printable HTML

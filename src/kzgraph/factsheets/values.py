@@ -8,13 +8,15 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 if TYPE_CHECKING:
     from kzgraph.results import Term
 
 
-FORMATS = ("md", "html")
+#: The formats a factsheet is written in: Markdown or a printable HTML page.
+Format = Literal["md", "html"]
+FORMATS: tuple[Format, ...] = get_args(Format)
 
 ID_BASE = "https://w3id.org/kzgraph/id/"
 
