@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from kzgraph.errors import InputError
+from kzgraph.terms import rdflib_term
 
 if TYPE_CHECKING:  # pragma: no cover
     import rdflib
@@ -70,18 +71,7 @@ class _OxigraphMirror:
         found = self.to_rdf.get(term)
         if found is not None:
             return found
-        from rdflib import BNode, Literal, URIRef
-
-        ox = self._ox
-        if isinstance(term, ox.NamedNode):
-            return URIRef(term.value)
-        if isinstance(term, ox.BlankNode):
-            return BNode(term.value)
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
+        return rdflib_term(term)
 
     def query(self, text: str, namespaces: Any, bindings: Any) -> Any:
         """An rdflib Result, or None when rdflib should answer instead."""

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from kzgraph import paths as _paths
 from kzgraph.errors import InputError
-from kzgraph.namespaces import XSD_STRING as _XSD_STRING
 from kzgraph.rdf_files import (
     PathArg,
     RdfFormat,
@@ -35,6 +34,7 @@ from kzgraph.rdf_files import (
     parse_oxigraph,
     read_error,
 )
+from kzgraph.terms import rdflib_term
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
@@ -139,26 +139,13 @@ def source_map(graph: rdflib.Graph) -> SourceMap:
 
 def _load_oxigraph_into(graph: rdflib.Graph, path: Path, fmt: RdfFormat, file: str,
                         sources: SourceMap, memo: dict[Any, Any]) -> None:
-    import pyoxigraph as ox
-    from rdflib import BNode, Literal, URIRef
-
-    named, blank, literal = ox.NamedNode, ox.BlankNode, ox.Literal
+    from rdflib import URIRef
 
     def convert(term: Any) -> Any:
-        kind = type(term)
-        if kind is named:
-            value: Any = URIRef(term.value)
-        elif kind is blank:
-            value = BNode(term.value)
-        elif kind is literal:
-            if term.language:
-                value = Literal(term.value, lang=term.language)
-            elif term.datatype.value == _XSD_STRING:
-                value = Literal(term.value)  # what rdflib's own parser gives for "..."
-            else:
-                value = Literal(term.value, datatype=URIRef(term.datatype.value))
-        else:
-            raise InputError("RDF-star triple terms are not supported", file=file)
+        try:
+            value = rdflib_term(term)
+        except TypeError:
+            raise InputError("RDF-star triple terms are not supported", file=file) from None
         memo[term] = value
         return value
 
