@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 from kzgraph import paths as _paths
 from kzgraph import store as _store
 from kzgraph.errors import InputError
-from kzgraph.namespaces import SH
+from kzgraph.namespaces import RDFS, SH, SKOS
 from kzgraph.shacl_engine import offline_and_quiet, run_pyshacl
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,8 +56,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["ValidationReport", "ValidationResult", "validate"]
 
 _SEVERITY_RANK = {"Violation": 0, "Warning": 1, "Info": 2}
-_LABELS = ("http://www.w3.org/2000/01/rdf-schema#label",
-           "http://www.w3.org/2004/02/skos/core#prefLabel")
+_LABELS = (RDFS + "label", SKOS + "prefLabel")
 
 
 @dataclass(frozen=True)

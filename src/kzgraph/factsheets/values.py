@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
+from kzgraph.namespaces import COUNTRY_SPACE, ID_SPACE, INDICATOR_SPACE, UNIT_SPACE, XSD
+
 if TYPE_CHECKING:
     from kzgraph.results import Term
 
@@ -18,17 +20,15 @@ if TYPE_CHECKING:
 Format = Literal["md", "html"]
 FORMATS: tuple[Format, ...] = get_args(Format)
 
-ID_BASE = "https://w3id.org/kzgraph/id/"
+ID_BASE = ID_SPACE
 
-COUNTRY_BASE = ID_BASE + "country/"
+COUNTRY_BASE = COUNTRY_SPACE
 
 DEFAULT_COUNTRY = COUNTRY_BASE + "kazakhstan"
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
+UNIT = UNIT_SPACE
 
-UNIT = "https://w3id.org/kzgraph/vocab/unit/"
-
-INDICATOR = "https://w3id.org/kzgraph/vocab/indicator/"
+INDICATOR = INDICATOR_SPACE
 
 
 #: Marks in generated files, so `--out` knows a file it may replace.

@@ -32,6 +32,7 @@ from kzgraph.namespaces import (
     RDF,
     RDF_TYPE,
     RDFS,
+    SH,
     SKOS,
 )
 from kzgraph.release.bundle import LICENSE, ONTOLOGY_IRI, FileInfo, Release, example_resources
@@ -254,7 +255,7 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
     examples = [m.link(ox.NamedNode(i), "") for i in example_resources(rel)]
     # The landing page shows what the data is about; OWL/RDFS/SHACL meta-classes are on the
     # ontology page.
-    meta = (OWL, RDFS, RDF, "http://www.w3.org/ns/shacl#")
+    meta = (OWL, RDFS, RDF, SH)
     top_classes = sorted((c for c in classes if not c["link"].title.startswith(meta)),
                          key=lambda c: (-c["count"], c["curie"]))[:12]
     w.write("index.html", env.get_template("index.html").render(
