@@ -16,13 +16,9 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kzgraph.errors import InputError, RDFSyntaxError
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
-
 
 PathArg = str | os.PathLike[str]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kzgraph.errors import InputError
 from kzgraph.factsheets.page import Page
@@ -18,10 +18,6 @@ from kzgraph.factsheets.values import (
     country_iri,
     date,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 TEMPLATES = Path(__file__).parent.parent / "templates" / "factsheet"
 

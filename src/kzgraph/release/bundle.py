@@ -10,7 +10,7 @@ import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kzgraph.namespaces import (
     BASE,
@@ -30,10 +30,6 @@ from kzgraph.namespaces import (
     XSD,
 )
 from kzgraph.release.serialise import FORMATS, PrefixMap
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
-
 
 ONTOLOGY_IRI = BASE + "ontology"
 

@@ -9,13 +9,8 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from kzgraph.errors import InputError
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
-
 
 MARKER = ".kzgraph-build"
 

@@ -32,7 +32,7 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kzgraph.errors import InputError, KzgraphError, ValidationFailed
 from kzgraph.namespaces import (
@@ -61,9 +61,6 @@ from kzgraph.release.folder import (
 )
 from kzgraph.release.serialise import FORMATS, serialise
 from kzgraph.release.void import void_triples
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
 
 
 def validate_bundle(root: Path) -> None:

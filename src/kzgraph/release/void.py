@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kzgraph.namespaces import (
     BASE,
@@ -34,9 +34,6 @@ from kzgraph.release.bundle import (
     example_resources,
 )
 from kzgraph.release.canonical import sort_triples
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
 
 
 def _fragment(text: str) -> str:
