@@ -89,6 +89,7 @@ from kzgraph.parameters import (  # noqa: F401 - re-exported: the catalogue's vo
 )
 from kzgraph.sparql_lexer import (  # noqa: F401 - re-exported for the callers of catalogue
     QUERY_FORMS,
+    QueryForm,
     Token,
     declared_prefixes,
     has_order_by,
@@ -116,7 +117,7 @@ class StoredQuery:
     parameters: tuple[Parameter, ...]
     path: Path | None
     text: str
-    form: str
+    form: QueryForm
     ordered: bool
     method: str = "GET"
     endpoint_in_url: bool = True

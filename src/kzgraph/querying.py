@@ -50,7 +50,7 @@ from kzgraph.results import (
     from_oxigraph,
     from_rdflib,
 )
-from kzgraph.sparql_lexer import line_col, tokens, where_clause
+from kzgraph.sparql_lexer import QueryForm, line_col, tokens, where_clause
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
@@ -150,7 +150,7 @@ def _undeclared_prefix(text: str) -> tuple[str, tuple[int, int]] | None:
     return None
 
 
-def check_syntax(text: str, where: str = "query") -> str:
+def check_syntax(text: str, where: str = "query") -> QueryForm:
     """Parse ``text`` with pyoxigraph; its form (SELECT, ASK, CONSTRUCT, DESCRIBE).
 
     SPARQLSyntaxError with the parser's message and line/column when it does not parse, or when
@@ -244,7 +244,7 @@ def _engine_of(store: Any, engine: str | None) -> str:
     return engine
 
 
-def _run_oxigraph(store: Any, text: str, form: str, where: str,
+def _run_oxigraph(store: Any, text: str, form: QueryForm, where: str,
                   prefixes: dict[str, str]) -> QueryResult:
     import pyoxigraph
 
@@ -274,7 +274,7 @@ def _run_oxigraph(store: Any, text: str, form: str, where: str,
     return QueryResult("SELECT", names, rows, source="oxigraph", query=text, prefixes=prefixes)
 
 
-def _run_rdflib(graph: Any, text: str, bindings: Mapping[str, Term], form: str, where: str,
+def _run_rdflib(graph: Any, text: str, bindings: Mapping[str, Term], form: QueryForm, where: str,
                 prefixes: dict[str, str]) -> QueryResult:
     from pyparsing import ParseException
 
@@ -313,7 +313,7 @@ def _run_rdflib(graph: Any, text: str, bindings: Mapping[str, Term], form: str, 
 # --------------------------------------------------------------------------------------------
 
 
-def _execute(text: str, form: str, bindings: Mapping[str, Term], *, endpoint: str | None,
+def _execute(text: str, form: QueryForm, bindings: Mapping[str, Term], *, endpoint: str | None,
              timeout: float, engine: str | None, store: Any, default_graph: str | None,
              where: str) -> QueryResult:
     prefixes = catalogue.declared_prefixes(text)
@@ -361,7 +361,7 @@ def query(name: str, /, endpoint: str | None = None, *, timeout: float = DEFAULT
 
 def sparql(text: str, endpoint: str | None = None, *, timeout: float = DEFAULT_TIMEOUT,
            engine: Engine | None = None, store: LocalStore | None = None,
-          default_graph: str | None = None,
+           default_graph: str | None = None,
            validate: bool = True, where: str = "query") -> QueryResult:
     """Run an ad-hoc SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE); a QueryResult.
 
@@ -371,8 +371,6 @@ def sparql(text: str, endpoint: str | None = None, *, timeout: float = DEFAULT_T
     if validate or endpoint is None:
         form = check_syntax(text, where)
     else:
-        form = catalogue.query_form(text) or ""
-        if not form:
-            check_syntax(text, where)  # raises: not a query
+        form = catalogue.query_form(text) or check_syntax(text, where)  # raises: not a query
     return _execute(text, form, {}, endpoint=endpoint, timeout=timeout, engine=engine,
                     store=store, default_graph=default_graph, where=where)

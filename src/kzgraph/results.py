@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, cast, overload
 
 from kzgraph.errors import InputError
 from kzgraph.namespaces import DISPLAY_PREFIXES, RDF_LANGSTRING, XSD, compact
+from kzgraph.sparql_lexer import QueryForm
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
@@ -217,7 +218,7 @@ class QueryResult:
 
     ``source`` says who answered (``oxigraph``, ``rdflib`` or the endpoint URL)."""
 
-    def __init__(self, form: str, variables: Sequence[str] = (),
+    def __init__(self, form: QueryForm, variables: Sequence[str] = (),
                  rows: Sequence[dict[str, Term]] = (), *, boolean: bool | None = None,
                  triples: Sequence[tuple[Term, Term, Term]] = (), source: str = "",
                  query: str = "", prefixes: dict[str, str] | None = None) -> None:

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal, cast, get_args
 
-QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+#: The forms of a read-only SPARQL query.
+QueryForm = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
+QUERY_FORMS: tuple[QueryForm, ...] = get_args(QueryForm)
 
 
 _TOKEN = re.compile(
@@ -69,13 +72,13 @@ def declared_prefixes(text: str) -> dict[str, str]:
     return found
 
 
-def query_form(text: str) -> str | None:
+def query_form(text: str) -> QueryForm | None:
     """SELECT, ASK, CONSTRUCT or DESCRIBE; None when the text is not a query (e.g. an update)."""
     for tok in tokens(text):
         if tok.is_keyword("BASE", "PREFIX") or tok.kind in ("iri", "pname"):
             continue
         if tok.kind == "name" and tok.text.upper() in QUERY_FORMS:
-            return tok.text.upper()
+            return cast(QueryForm, tok.text.upper())
         return None
     return None
 
