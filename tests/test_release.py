@@ -343,13 +343,13 @@ def test_a_crash_while_writing_is_explained_by_the_validation(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, valid: bool) -> None:
     # The build validates in a second process while it writes: when writing fails on a graph
     # that does not conform, the user gets the validation failure, not the symptom.
-    import kzgraph.site
+    import kzgraph.release.site
     from kzgraph.errors import ValidationFailed
 
     def crash(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the site writer tripped")
 
-    monkeypatch.setattr(kzgraph.site, "render_site", crash)
+    monkeypatch.setattr(kzgraph.release.site, "render_site", crash)
     bundle = BUNDLE if valid else _invalid_bundle(tmp_path)
     out = tmp_path / "dist"
     with pytest.raises(RuntimeError if valid else ValidationFailed):

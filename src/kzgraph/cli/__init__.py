@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from kzgraph import __version__
+    from kzgraph.version import __version__
 
     parser.add_argument("--version", action="version", version=f"kzgraph {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
