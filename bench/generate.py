@@ -11,7 +11,8 @@ OUTDIR becomes a complete kzgraph bundle (use it with ``KZGRAPH_HOME=OUTDIR``)::
     OUTDIR/synthetic.json                 what was generated (countries, codes, counts)
 
 Each synthetic country ``cNNNN`` is a clone of everything the bundled data says about
-Kazakhstan: every resource under ``https://w3id.org/kzgraph/id/kz/`` moves to
+Kazakhstan (read from data/kz/ and data/shared/ only, so no other bundled country is cloned as
+if it were Kazakh): every resource under ``https://w3id.org/kzgraph/id/kz/`` moves to
 ``https://w3id.org/kzgraph/id/cNNNN/`` and ``country:kazakhstan`` becomes ``country:cNNNN``,
 so each clone has exactly the resources, links and counts of the real data (observations,
 rights, terms, documents, provisions, institutions, organisations, practices, events,
@@ -152,7 +153,9 @@ def read_template(root: Path = ROOT) -> Template:
     prefixes: dict[str, str] = {}
     taken2: set[str] = set()
     taken3: set[str] = set()
-    for path in sorted((root / "data").rglob("*.ttl")):
+    template_files = [*(root / "data" / "kz").rglob("*.ttl"),
+                      *(root / "data" / "shared").rglob("*.ttl")]
+    for path in sorted(template_files):
         parser = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
         own = []
         for quad in parser:
