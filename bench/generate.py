@@ -146,6 +146,17 @@ def _is_own(term: Any, ox: Any) -> bool:
                                                or term.value == KAZAKHSTAN)
 
 
+_FACTSHEET_NAMESPACE = re.compile(re.escape(ID) + r"([a-z0-9-]+)/")
+
+
+def _of_another_factsheet(term: Any, ox: Any) -> bool:
+    """A resource of another bundled country's namespace (``.../id/ua/...``), not Kazakhstan's."""
+    if not isinstance(term, ox.NamedNode):
+        return False
+    match = _FACTSHEET_NAMESPACE.match(term.value)
+    return bool(match) and match.group(1) not in ("kz", "country")
+
+
 def read_template(root: Path = ROOT) -> Template:
     import pyoxigraph as ox
 
@@ -166,6 +177,8 @@ def read_template(root: Path = ROOT) -> Template:
                 taken3.add(quad.object.value)
             # A resource of the country, or a shared resource's link to one (e.g. Russia
             # prov:wasDerivedFrom the factsheet, dem:inSection one of its sections).
+            if _of_another_factsheet(quad.object, ox):
+                continue  # e.g. a shared country's link to another country's factsheet
             if _is_own(quad.subject, ox) or (isinstance(quad.object, ox.NamedNode)
                                              and _is_own(quad.object, ox)):
                 own.append(ox.Triple(quad.subject, quad.predicate, quad.object))
