@@ -73,9 +73,8 @@ def _rows(result: Any) -> Counter:
 
 
 def _as_rdflib(store: Any) -> Any:
-    import rdflib
-
     import pyoxigraph as ox
+    import rdflib
 
     graph = rdflib.Graph()
     graph.parse(data=store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()

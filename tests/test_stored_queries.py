@@ -288,15 +288,19 @@ def test_term_replacement_with_a_plain_date_has_one_row_per_source() -> None:
     """A replacement whose date is a plain dcterms:date (no rdf:Statement) gets its own source,
     one row, never one row per labelled resource of the graph."""
     import pyoxigraph as ox
+    import rdflib
 
     from kzgraph import paths
 
+    files = [*paths.graph_files(), FIXTURES / "plain-date-replacement.ttl"]
     store = ox.Store()
-    for f in [*paths.graph_files(), FIXTURES / "plain-date-replacement.ttl"]:
+    graph = rdflib.Graph()
+    for f in files:
         store.load(path=f, format=ox.RdfFormat.TURTLE)
+        graph.parse(f, format="turtle")
     country = "https://w3id.org/kzgraph/id/country/plainland"
-    for engine in ("oxigraph", "rdflib"):
-        result = kzgraph.query("term-replacements", store=store, engine=engine, country=country)
+    for engine, data in (("oxigraph", store), ("rdflib", graph)):
+        result = kzgraph.query("term-replacements", store=data, engine=engine, country=country)
         rows = [{v: cell(row.get(v)) for v in ("replacement", "date", "source", "sourceLabel",
                                                 "footnoteNumber")} for row in result.rows]
         assert rows == [{"replacement": "https://w3id.org/kzgraph/id/pl/replacement-old-new",
