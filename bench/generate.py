@@ -149,12 +149,14 @@ def _is_own(term: Any, ox: Any) -> bool:
 _FACTSHEET_NAMESPACE = re.compile(re.escape(ID) + r"([a-z0-9-]+)/")
 
 
-def _of_another_factsheet(term: Any, ox: Any) -> bool:
-    """A resource of another bundled country's namespace (``.../id/ua/...``), not Kazakhstan's."""
-    if not isinstance(term, ox.NamedNode):
-        return False
-    match = _FACTSHEET_NAMESPACE.match(term.value)
+def _in_another_namespace(iri: str) -> bool:
+    """An IRI of another bundled country's namespace (``.../id/ua/...``), not Kazakhstan's."""
+    match = _FACTSHEET_NAMESPACE.match(iri)
     return bool(match) and match.group(1) not in ("kz", "country")
+
+
+def _of_another_factsheet(term: Any, ox: Any) -> bool:
+    return isinstance(term, ox.NamedNode) and _in_another_namespace(term.value)
 
 
 def read_template(root: Path = ROOT) -> Template:
@@ -186,6 +188,9 @@ def read_template(root: Path = ROOT) -> Template:
         if own:
             files[path.name] = own
     prefixes.pop("kz", None)
+    for name, iri in list(prefixes.items()):
+        if _in_another_namespace(iri):
+            del prefixes[name]  # another country's namespace: nothing of it is cloned
     return Template(files, prefixes, frozenset(taken2), frozenset(taken3))
 
 
