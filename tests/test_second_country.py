@@ -176,7 +176,8 @@ def test_freedonia_is_marked_fictional():
     assert not list(graph.objects(freedonia, SKOS.exactMatch))
     assert not [o for o in graph.objects() if "wikidata.org" in str(o)]
     # Freedonia's own resources live under id/fd/ (countries under id/country/)
-    own = {str(s) for s in graph.subjects() if not str(s).startswith(COUNTRY)}
+    own = {str(s) for s in graph.subjects()
+           if isinstance(s, URIRef) and not str(s).startswith(COUNTRY)}  # not interval ends
     assert own and all(s.startswith(FD) for s in own), sorted(own - {s for s in own
                                                                     if s.startswith(FD)})
 
