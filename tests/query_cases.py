@@ -26,6 +26,11 @@ WHOLE_GRAPH = {
     "countries": "every country of the graph",
     "search-labels": "a text search over all labels",
     "factsheet-index": "lists the factsheets of all countries",
+    # Questions across countries: their answer spans every bundled country.
+    "compare-political-rights": "compares every country of a factsheet",
+    "compare-remittances": "compares every country of a factsheet",
+    "compare-emigrant-stocks": "compares every country of a factsheet",
+    "bilateral-corridor": "two countries, given by IRI",
 }
 
 #: The query engine's examples: checked for syntax, decorators and scope, with no expected rows
