@@ -91,7 +91,7 @@ def test_dataframes_have_typed_columns(executed: Any) -> None:
     assert "Russia" in _text(_tagged(executed, "top-destinations"))
     dtypes = _text(_tagged(executed, "dtypes"))
     for column, dtype in (("emigrants", "Int64"), ("year", "Int64"),
-                          ("sharePercent", "Float64"), ("destinationLabel", "string")):
+                          ("shareOfTopFivePercent", "Float64"), ("destinationLabel", "string")):
         assert any(line.split() == [column, dtype] for line in dtypes.splitlines()), dtypes
 
 
