@@ -526,12 +526,16 @@ def test_chart_with_several_countries_of_origin(tmp_path: Path) -> None:
 
 
 def test_htaccess(built: Path) -> None:
+    """Negotiation by type maps (q-values honoured); tests/test_conneg_apache.py serves it."""
+    from kzgraph.release.conneg import NEGOTIATED
+
     text = (built / "site" / ".htaccess").read_text("utf-8")
-    for media, ext in (("text/turtle", "ttl"), ("application/ld\\+json", "jsonld"),
-                       ("application/rdf\\+xml", "rdf")):
-        assert f"RewriteCond %{{HTTP_ACCEPT}} {media}" in text
-        assert f"$1.{ext} [L]" in text
-    assert "$1.html [L]" in text and "w3id.org" in text
+    assert "AddHandler type-map .var" in text and "DirectorySlash Off" in text
+    assert "RewriteRule ^(.+)$ $1.var [L]" in text and "w3id.org" in text
+    var = (built / "site" / "id" / "country" / "kazakhstan.var").read_text("utf-8")
+    for ext, media, _qs in NEGOTIATED:
+        assert f"URI: kazakhstan.{ext}\nContent-Type: {media}; qs=" in var
+        assert (built / "site" / "id" / "country" / f"kazakhstan.{ext}").is_file()
 
 
 # ---------------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ COUNTRY_SPACE = ID_SPACE + "country/"
 VOCAB_SPACE = BASE + "vocab/"
 UNIT_SPACE = VOCAB_SPACE + "unit/"
 INDICATOR_SPACE = VOCAB_SPACE + "indicator/"
+#: the SHACL shapes (prefix dsh:); the shapes graph itself is <https://w3id.org/kzgraph/shapes>
+SHAPES = BASE + "shapes#"
 
 # W3C and other vocabularies.
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
