@@ -8,7 +8,8 @@ site/ itself as the web root.
 
 Every IRI path of the graph and of the shapes answers each representation for its media type
 (the very bytes of the file beside the page), q-values are honoured, a concept scheme's IRI
-is not slash-redirected, a path below a resource and the ontology's version IRI are 404.
+is not slash-redirected, a path below a resource and the ontology's version IRI are 404, and
+the landing page's links work from either root.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urljoin
 
 import pytest
 
@@ -193,3 +194,21 @@ def test_w3id_recipe_redirects_to_the_negotiating_site(served: Served) -> None:
     assert apache.get(dump.headers["location"]).body == (served.out / "kzgraph.ttl").read_bytes()
     landing = apache.get(f"{served.root}/kzgraph/", BROWSER)
     assert landing.status == 302 and landing.headers["location"].endswith("/site/index.html")
+
+
+@pytest.mark.parametrize("page", ["index.html", "ontology.html", "shapes.html",
+                                  "id/country/kazakhstan.html", "browse/index.html"])
+def test_links_work_from_either_root(served: Served, page: str) -> None:
+    html = (served.site / page).read_text("utf-8")
+    hrefs = {h for h in re.findall(r'href="([^"#]+)', html) if "://" not in h}
+    assert hrefs
+    if page == "index.html":
+        assert {"kzgraph.ttl", "void.ttl", "context.jsonld"} <= hrefs
+    for base in (f"{served.root}/release/site/", f"{served.site_root}/"):
+        broken = []
+        for href in sorted(hrefs):
+            url = urljoin(base + page, href.replace("&amp;", "&"))
+            resp = apache.get(url, method="HEAD")
+            if resp.status != 200:
+                broken.append(f"{href} -> {url}: {resp.status}")
+        assert not broken, f"{page} served from {base}:\n" + "\n".join(broken)

@@ -6,6 +6,8 @@ Pages (all links relative, so the site works from file:// and from any host or p
     ontology.html              the ontology documentation; every term is an anchor (#Term)
     ontology.{ttl,jsonld,rdf,nt,var}  the ontology, beside its page (.var: the type map)
     shapes.html, shapes.*      the SHACL shapes (<https://w3id.org/kzgraph/shapes#Name>)
+    kzgraph.ttl, void.ttl ...  copies of the release's downloads, linked from the landing
+                               page in the same folder (works with site/ as the web root)
     browse/index.html          classes with their instance counts
     browse/{class}.html        the instances of a class
     id/kz/foo.html             one page per resource <https://w3id.org/kzgraph/id/kz/foo>
@@ -21,7 +23,7 @@ file:// does not resolve a folder to its index.html.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -98,10 +100,13 @@ def _class_slug(model: Model, cls: str) -> str:
 
 
 def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
-                present: set[str] | None = None) -> int:
+                present: set[str] | None = None,
+                downloads: Mapping[str, bytes] | None = None) -> int:
     """Write the site of a release into folder (new or empty). files: the release's
     downloads (sizes, checksums) for the landing page; present: names that exist beside the
-    site (default: all). Returns the number of pages written."""
+    site (default: all); downloads: their bytes. The present downloads are copied into the
+    site and linked from the same folder, so that the site works both as the web root and
+    inside the release folder. Returns the number of pages written."""
     m = Model(rel)
     ox = m.ox
     env = _env()
@@ -184,13 +189,21 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
         w.write("browse/untyped.html", env.get_template("class.html").render(
             **common, root="../", cls=None, curie="", items=items, count=len(items)))
         pages += 1
+    # Classes whose instances are all blank nodes have no page; counted like the VoID does.
+    unlisted = [{"link": m.link(ox.NamedNode(c), "../"), "curie": m.pm.curie(c), "count": n}
+                for c, n in class_counts.items() if c not in by_class]
     w.write("browse/index.html", env.get_template("browse.html").render(
-        **common, root="../", classes=classes, untyped=len(untyped)))
+        **common, root="../", classes=classes, unlisted=unlisted, untyped=len(untyped)))
     pages += 1
 
     # -- landing -----------------------------------------------------------------------
     present = {f.name for f in files} if present is None else present
-    downloads = [{"info": f, "present": f.name in present} for f in files]
+    in_site = {f"{part}.{ext}" for part in ("ontology", "shapes") for ext in RDF_EXTS}
+    for name in sorted(present & set(downloads or ()) & {f.name for f in files}):
+        if name not in in_site:
+            w.write(name, (downloads or {})[name])
+            in_site.add(name)
+    rows = [{"info": f, "present": f.name in in_site} for f in files]
     if len(charts) == 1:
         [(origin, bars)] = charts.items()
         chart_svgs = [chart_for(m, origin, bars, "")]
@@ -205,8 +218,9 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
     top_classes = sorted((c for c in classes if not c["link"].title.startswith(meta)),
                          key=lambda c: (-c["count"], c["curie"]))[:12]
     w.write("index.html", env.get_template("index.html").render(
-        **common, root="", downloads=downloads, charts=chart_svgs, factsheets=factsheets,
-        examples=examples, classes=top_classes, n_classes=len(classes),
+        **common, root="", downloads=rows, void="void.ttl" in in_site, charts=chart_svgs,
+        factsheets=factsheets, examples=examples, classes=top_classes,
+        n_classes=len(class_counts),
         n_pages=len(m.pages), counts=rel.counts, queries=rel.queries,
         origins=len(charts), factsheet_class=_class_slug(m, DEM + "Factsheet")))
     pages += 1

@@ -13,7 +13,6 @@ from kzgraph.namespaces import (
     DCAT,
     DCT,
     FOAF,
-    ID_SPACE,
     OWL,
     RDF_TYPE,
     SPDX,
@@ -90,7 +89,7 @@ def void_triples(rel: Release, files: Sequence[FileInfo]) -> list[Any]:
         describe(node, title, DESCRIPTION if name == "kzgraph" else PART_TITLES[name])
         add(node, DCT + "source", FACTSHEET)
         add(node, VOID + "triples", lit(len(rel.part(name)), XSD + "integer"))
-        add(node, VOID + "uriSpace", lit(ID_SPACE if name == "kzgraph" else BASE))
+        add(node, VOID + "uriSpace", lit(BASE))
         if rel.endpoint and name != "shapes":
             add(node, VOID + "sparqlEndpoint", rel.endpoint)
     add(main, VOID + "subset", datasets["ontology"])
@@ -110,7 +109,8 @@ def void_triples(rel: Release, files: Sequence[FileInfo]) -> list[Any]:
         add(main, VOID + "classPartition", node)
         add(node, RDF_TYPE, VOID + "Dataset")
         add(node, VOID + "class", cls)
-        add(node, VOID + "entities", lit(n, XSD + "integer"))
+        add(node, VOID + "entities", lit(c["class_entities"][cls], XSD + "integer"))
+        add(node, VOID + "distinctSubjects", lit(n, XSD + "integer"))
     for prop, n in c["properties"].items():
         node = VOID_NS + "property-" + _fragment(rel.prefixes.curie(prop))
         add(main, VOID + "propertyPartition", node)
