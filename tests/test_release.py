@@ -241,7 +241,8 @@ def test_void_describes_the_release(built: Path) -> None:
         assert g.value(ds, T(p)) is not None, p
     assert g.value(ds, D("version")) == Literal("0.9.0")
     assert g.value(ds, T("license")) == URIRef("https://creativecommons.org/licenses/by/4.0/")
-    assert g.value(ds, T("source")) == URIRef("https://w3id.org/kzgraph/id/kz/factsheet")
+    assert g.value(ds, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")) == URIRef(
+        "https://w3id.org/kzgraph/id/kz/factsheet")  # a document: not dct:source (a dataset)
     assert str(g.value(ds, V("uriSpace"))) == "https://w3id.org/kzgraph/"
     assert g.value(ds, V("sparqlEndpoint")) is None
 

@@ -37,6 +37,11 @@ PROV = "http://www.w3.org/ns/prov#"
 QB = "http://purl.org/linked-data/cube#"
 SDMX_MEASURE = "http://purl.org/linked-data/sdmx/2009/measure#"
 SCHEMA = "https://schema.org/"
+TIME = "http://www.w3.org/2006/time#"
+#: EU Publications Office authority tables (languages, countries, file types, data themes:
+#: the controlled vocabularies DCAT-AP expects)
+EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
+IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 WD = "http://www.wikidata.org/entity/"
 
 RDF_TYPE = RDF + "type"
