@@ -32,8 +32,11 @@ REQUEST_TIMEOUT = 10
 
 
 def binary() -> str | None:
-    return shutil.which("apache2") or next(
-        (str(p) for p in (Path("/usr/sbin/apache2"),) if p.is_file()), None)
+    """apache2 lives in /usr/sbin, which a user's PATH may lack."""
+    found = shutil.which("apache2")
+    if found is None and Path("/usr/sbin/apache2").is_file():
+        found = "/usr/sbin/apache2"
+    return found
 
 
 def require() -> None:
