@@ -18,6 +18,8 @@ COUNTRY_SPACE = ID_SPACE + "country/"
 VOCAB_SPACE = BASE + "vocab/"
 UNIT_SPACE = VOCAB_SPACE + "unit/"
 INDICATOR_SPACE = VOCAB_SPACE + "indicator/"
+#: the SHACL shapes (prefix dsh:); the shapes graph itself is <https://w3id.org/kzgraph/shapes>
+SHAPES = BASE + "shapes#"
 
 # W3C and other vocabularies.
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -35,6 +37,11 @@ PROV = "http://www.w3.org/ns/prov#"
 QB = "http://purl.org/linked-data/cube#"
 SDMX_MEASURE = "http://purl.org/linked-data/sdmx/2009/measure#"
 SCHEMA = "https://schema.org/"
+TIME = "http://www.w3.org/2006/time#"
+#: EU Publications Office authority tables (languages, countries, file types, data themes:
+#: the controlled vocabularies DCAT-AP expects)
+EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
+IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 WD = "http://www.wikidata.org/entity/"
 
 RDF_TYPE = RDF + "type"

@@ -9,6 +9,7 @@ Read it top-down, each module importing only those above it:
     folder        the release folder: marker, temporary folder, swap, SHA256SUMS
     site_model    what the site shows of each resource
     charts        the landing page's emigrant-stock charts
+    conneg        content negotiation: the representations, type maps and .htaccess
     site          the static site's pages
     orchestrator  build() and build_site(): validate, write, swap (imported by none of the above)
 

@@ -232,7 +232,14 @@ def namespace_of(iri: str) -> str:
 
 
 def statistics(triples: Sequence[Any]) -> dict[str, Any]:
-    """VoID statistics of a canonical graph in one pass."""
+    """VoID statistics of a canonical graph in one pass.
+
+    An entity is, as VoID defines it, a described resource whose IRI is in the dataset's
+    void:uriSpace (BASE: the data, concepts and ontology terms the project mints): blank
+    nodes and other vocabularies' terms declared in ontology/imports.ttl are not entities.
+    ``entities`` counts them; ``class_entities`` counts them per class (a class partition's
+    void:entities), ``classes`` counts every instance of a class, blank nodes and external
+    terms included (a class partition's void:distinctSubjects)."""
     import pyoxigraph as ox
 
     subjects: set[Any] = set()
@@ -244,7 +251,7 @@ def statistics(triples: Sequence[Any]) -> dict[str, Any]:
         s, p, o = t.subject, t.predicate.value, t.object
         subjects.add(s)
         objects.add(o)
-        if isinstance(s, ox.NamedNode) and s.value.startswith(ID_SPACE):
+        if isinstance(s, ox.NamedNode) and s.value.startswith(BASE):
             entities.add(s.value)
         by_property[p] = by_property.get(p, 0) + 1
         if p == RDF_TYPE and isinstance(o, ox.NamedNode):
@@ -256,6 +263,9 @@ def statistics(triples: Sequence[Any]) -> dict[str, Any]:
         "distinct_subjects": len(subjects),
         "distinct_objects": len(objects),
         "classes": {c: len(v) for c, v in sorted(by_class.items())},
+        "class_entities": {c: sum(1 for s in v if isinstance(s, ox.NamedNode)
+                                  and s.value.startswith(BASE))
+                           for c, v in sorted(by_class.items())},
         "properties": dict(sorted(by_property.items())),
         "vocabularies": sorted(vocab),
     }

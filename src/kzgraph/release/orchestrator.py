@@ -235,7 +235,7 @@ def build(
         if site:
             from kzgraph.release.site import render_site
 
-            render_site(rel, tmp / "site", file_infos(files))
+            render_site(rel, tmp / "site", file_infos(files), downloads=files)
         validation.wait()
         write_sums(tmp)
         swap_into_place(tmp, out)
@@ -279,7 +279,7 @@ def build_site(
     target = out / "site"
     tmp = new_temp_dir(target)
     try:
-        render_site(rel, tmp, file_infos(files), present)
+        render_site(rel, tmp, file_infos(files), present, files)
         swap_into_place(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -4,13 +4,17 @@ Pages (all links relative, so the site works from file:// and from any host or p
 
     index.html                 landing page: what the dataset is, counts, chart, downloads, queries
     ontology.html              the ontology documentation; every term is an anchor (#Term)
-    ontology.{ttl,jsonld,rdf}  the ontology, beside its page
+    ontology.{ttl,jsonld,rdf,nt,var}  the ontology, beside its page (.var: the type map)
+    shapes.html, shapes.*      the SHACL shapes (<https://w3id.org/kzgraph/shapes#Name>)
+    kzgraph.ttl, void.ttl ...  copies of the release's downloads, linked from the landing
+                               page in the same folder (works with site/ as the web root)
     browse/index.html          classes with their instance counts
     browse/{class}.html        the instances of a class
     id/kz/foo.html             one page per resource <https://w3id.org/kzgraph/id/kz/foo>
-    id/kz/foo.{ttl,jsonld,rdf} the resource's description (with its blank nodes)
+    id/kz/foo.{ttl,jsonld,rdf,nt}  the resource's description (with its blank nodes)
+    id/kz/foo.var              its Apache type map (content negotiation)
     vocab/{scheme}/{code}.html concepts likewise
-    style.css, .htaccess       the style sheet; content negotiation (see HTACCESS below)
+    style.css, .htaccess       the style sheet; content negotiation (see release/conneg.py)
 
 An IRI https://w3id.org/kzgraph/P maps to site/P.html: a file, not P/index.html, because
 file:// does not resolve a folder to its index.html.
@@ -19,7 +23,7 @@ file:// does not resolve a folder to its index.html.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -33,11 +37,13 @@ from kzgraph.namespaces import (
     RDF_TYPE,
     RDFS,
     SH,
+    SHAPES,
     SKOS,
 )
 from kzgraph.release.bundle import LICENSE, ONTOLOGY_IRI, FileInfo, Release, example_resources
 from kzgraph.release.canonical import sort_triples
 from kzgraph.release.charts import Bar, all_origins, chart_for, emigrant_stock
+from kzgraph.release.conneg import HTACCESS, RDF_EXTS, type_map
 from kzgraph.release.serialise import serialise
 from kzgraph.release.site_model import (
     CLASS_TYPES,
@@ -51,69 +57,6 @@ from kzgraph.release.site_model import (
     natural_key,
     safe,
 )
-
-HTACCESS = """\
-# Content negotiation for the kzgraph IRIs (w3id-style recipe), written by `kzgraph build`.
-#
-# Layout: an IRI https://w3id.org/kzgraph/{path} is described by site/{path}.html, .ttl,
-# .jsonld and .rdf (hash IRIs such as https://w3id.org/kzgraph/ontology#Country by the page
-# of the part before the '#'). This file does the negotiation on an Apache host serving
-# site/ (mod_rewrite, mod_headers, mod_mime):
-#   Accept: text/turtle          -> {path}.ttl
-#   Accept: application/ld+json  -> {path}.jsonld
-#   Accept: application/rdf+xml  -> {path}.rdf
-#   anything else (browsers)     -> {path}.html
-# Try it: curl -L -H 'Accept: text/turtle' https://w3id.org/kzgraph/id/country/kazakhstan
-#
-# The permanent IRIs are served by w3id.org: put the following into kzgraph/.htaccess of
-# https://github.com/perma-id/w3id.org (replace HOST/PATH by where DIR is published, so
-# that HOST/PATH/site/ is this folder and HOST/PATH/kzgraph.ttl is the download):
-#
-#   Options +FollowSymLinks
-#   RewriteEngine on
-#   RewriteRule ^dist/(.+)$ https://HOST/PATH/$1 [R=302,L]
-#   RewriteRule ^ontology/[0-9.]+$ /kzgraph/ontology [R=302,L]
-#   RewriteRule ^(void|\\.well-known/void)$ https://HOST/PATH/void.ttl [R=303,L]
-#   RewriteCond %{HTTP_ACCEPT} text/turtle
-#   RewriteRule ^(id/.+|vocab/.+|ontology)$ https://HOST/PATH/site/$1.ttl [R=303,L]
-#   RewriteCond %{HTTP_ACCEPT} application/ld\\+json
-#   RewriteRule ^(id/.+|vocab/.+|ontology)$ https://HOST/PATH/site/$1.jsonld [R=303,L]
-#   RewriteCond %{HTTP_ACCEPT} application/rdf\\+xml
-#   RewriteRule ^(id/.+|vocab/.+|ontology)$ https://HOST/PATH/site/$1.rdf [R=303,L]
-#   RewriteRule ^(id/.+|vocab/.+|ontology)$ https://HOST/PATH/site/$1.html [R=303,L]
-#   RewriteRule ^$ https://HOST/PATH/site/index.html [R=302,L]
-#
-# The rules below are the same negotiation for a host that serves site/ itself (relative
-# rewrites, so they work in whichever folder site/ is placed).
-
-Options -MultiViews
-AddType text/turtle .ttl
-AddType application/ld+json .jsonld
-AddType application/rdf+xml .rdf
-AddType application/n-triples .nt
-AddCharset UTF-8 .ttl .jsonld .nt .html
-<IfModule mod_headers.c>
-  Header append Vary Accept
-  Header set Access-Control-Allow-Origin "*"
-</IfModule>
-
-RewriteEngine on
-
-RewriteCond %{HTTP_ACCEPT} text/turtle
-RewriteCond %{REQUEST_FILENAME}.ttl -f
-RewriteRule ^(.+?)/?$ $1.ttl [L]
-
-RewriteCond %{HTTP_ACCEPT} application/ld\\+json
-RewriteCond %{REQUEST_FILENAME}.jsonld -f
-RewriteRule ^(.+?)/?$ $1.jsonld [L]
-
-RewriteCond %{HTTP_ACCEPT} application/rdf\\+xml
-RewriteCond %{REQUEST_FILENAME}.rdf -f
-RewriteRule ^(.+?)/?$ $1.rdf [L]
-
-RewriteCond %{REQUEST_FILENAME}.html -f
-RewriteRule ^(.+?)/?$ $1.html [L]
-"""
 
 
 def _env() -> Any:
@@ -157,10 +100,13 @@ def _class_slug(model: Model, cls: str) -> str:
 
 
 def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
-                present: set[str] | None = None) -> int:
+                present: set[str] | None = None,
+                downloads: Mapping[str, bytes] | None = None) -> int:
     """Write the site of a release into folder (new or empty). files: the release's
     downloads (sizes, checksums) for the landing page; present: names that exist beside the
-    site (default: all). Returns the number of pages written."""
+    site (default: all); downloads: their bytes. The present downloads are copied into the
+    site and linked from the same folder, so that the site works both as the web root and
+    inside the release folder. Returns the number of pages written."""
     m = Model(rel)
     ox = m.ox
     env = _env()
@@ -194,19 +140,24 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
             triples += m.closure(t)
         triples = sort_triples(set(triples))
         stem = path[: -len(".html")]
-        for ext in ("ttl", "jsonld", "rdf"):
+        for ext in RDF_EXTS:
             w.write(f"{stem}.{ext}", serialise(triples, ext, rel.prefixes))
+        w.write(f"{stem}.var", type_map(stem.rsplit("/", 1)[-1]))
         name = quote(stem.rsplit("/", 1)[-1], safe="-._~")
-        ctx["files"] = {ext: f"{name}.{ext}" for ext in ("ttl", "jsonld", "rdf")}
+        ctx["files"] = {ext: f"{name}.{ext}" for ext in RDF_EXTS}
         w.write(path, resource_tpl.render(**common, **ctx, root=root))
         pages += 1
 
     # -- ontology ----------------------------------------------------------------------
-    for ext in ("ttl", "jsonld", "rdf"):
-        w.write(f"ontology.{ext}", serialise(rel.ontology, ext, rel.prefixes))
+    for part, triples in (("ontology", rel.ontology), ("shapes", rel.shapes)):
+        for ext in RDF_EXTS:
+            w.write(f"{part}.{ext}", serialise(triples, ext, rel.prefixes))
+        w.write(f"{part}.var", type_map(part))
     w.write("ontology.html", env.get_template("ontology.html").render(
         **common, **ontology_context(m, rel, "ontology.html"), root=""))
-    pages += 1
+    w.write("shapes.html", env.get_template("shapes.html").render(
+        **common, **shapes_context(m, rel), root=""))
+    pages += 2
 
     # -- browse ------------------------------------------------------------------------
     by_class: dict[str, list[Any]] = {}
@@ -238,13 +189,21 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
         w.write("browse/untyped.html", env.get_template("class.html").render(
             **common, root="../", cls=None, curie="", items=items, count=len(items)))
         pages += 1
+    # Classes whose instances are all blank nodes have no page; counted like the VoID does.
+    unlisted = [{"link": m.link(ox.NamedNode(c), "../"), "curie": m.pm.curie(c), "count": n}
+                for c, n in class_counts.items() if c not in by_class]
     w.write("browse/index.html", env.get_template("browse.html").render(
-        **common, root="../", classes=classes, untyped=len(untyped)))
+        **common, root="../", classes=classes, unlisted=unlisted, untyped=len(untyped)))
     pages += 1
 
     # -- landing -----------------------------------------------------------------------
     present = {f.name for f in files} if present is None else present
-    downloads = [{"info": f, "present": f.name in present} for f in files]
+    in_site = {f"{part}.{ext}" for part in ("ontology", "shapes") for ext in RDF_EXTS}
+    for name in sorted(present & set(downloads or ()) & {f.name for f in files}):
+        if name not in in_site:
+            w.write(name, (downloads or {})[name])
+            in_site.add(name)
+    rows = [{"info": f, "present": f.name in in_site} for f in files]
     if len(charts) == 1:
         [(origin, bars)] = charts.items()
         chart_svgs = [chart_for(m, origin, bars, "")]
@@ -259,8 +218,9 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
     top_classes = sorted((c for c in classes if not c["link"].title.startswith(meta)),
                          key=lambda c: (-c["count"], c["curie"]))[:12]
     w.write("index.html", env.get_template("index.html").render(
-        **common, root="", downloads=downloads, charts=chart_svgs, factsheets=factsheets,
-        examples=examples, classes=top_classes, n_classes=len(classes),
+        **common, root="", downloads=rows, void="void.ttl" in in_site, charts=chart_svgs,
+        factsheets=factsheets, examples=examples, classes=top_classes,
+        n_classes=len(class_counts),
         n_pages=len(m.pages), counts=rel.counts, queries=rel.queries,
         origins=len(charts), factsheet_class=_class_slug(m, DEM + "Factsheet")))
     pages += 1
@@ -428,5 +388,43 @@ def ontology_context(m: Model, rel: Release, path: str) -> dict[str, Any]:
         "groups": [g for g in groups if g[2]],
         "schemes": schemes,
         "reused": reused,
-        "files": {"ttl": "ontology.ttl", "jsonld": "ontology.jsonld", "rdf": "ontology.rdf"},
+        "files": {ext: f"ontology.{ext}" for ext in RDF_EXTS},
+    }
+
+
+def shapes_context(m: Model, rel: Release) -> dict[str, Any]:
+    """The shapes page: every named shape, with its anchor (shapes#Name), comment, targets."""
+    ox = m.ox
+    header = SHAPES + "shapes"
+    described: dict[str, dict[str, list[Any]]] = {}
+    for t in rel.shapes:
+        if isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(SHAPES):
+            described.setdefault(t.subject.value, {}).setdefault(t.predicate.value,
+                                                                 []).append(t.object)
+
+    def text(values: list[Any]) -> str | None:
+        found = sorted(v.value for v in values if isinstance(v, ox.Literal))
+        return found[0] if found else None
+
+    targets = ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf")
+    shapes = []
+    for iri, props in sorted(described.items()):
+        if iri == header:
+            continue
+        local = iri.split("#", 1)[1]
+        shapes.append({
+            "anchor": anchor(local), "curie": m.pm.curie(iri),
+            "label": text(props.get(RDFS + "label", [])) or local,
+            "comment": text(props.get(RDFS + "comment", [])),
+            "targets": [m.pm.curie(v.value) for name in targets
+                        for v in props.get(SH + name, []) if isinstance(v, ox.NamedNode)]
+                       + (["(SPARQL)"] if SH + "target" in props else []),
+        })
+    head = described.get(header, {})
+    return {
+        "title": text(head.get(RDFS + "label", [])) or "kzgraph SHACL shapes",
+        "iri": SHAPES.rstrip("#"),
+        "description": text(head.get(RDFS + "comment", [])),
+        "shapes": shapes,
+        "files": {ext: f"shapes.{ext}" for ext in RDF_EXTS},
     }

@@ -40,7 +40,7 @@ FIRST_ROWS = (RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel", SKOS + "def
 
 SOURCE_PROPS = (PROV + "wasDerivedFrom", DEM + "inSection")
 
-RESERVED = {"index", "browse", "style.css", ".htaccess"}
+RESERVED = {"index", "browse", "style.css", ".htaccess", "shapes"}
 
 INCOMING_CAP = 500
 
