@@ -25,6 +25,8 @@ from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
+if not __package__:  # run as a file (python bench/experiments.py): import bench/ as a package
+    sys.path[0] = str(ROOT)
 
 PATCHES: dict[str, tuple[str, Callable[[], Callable[[], None]]]] = {}
 
@@ -240,19 +242,18 @@ def cmd_check(names: list[str], home: Path | None) -> int:
 
 
 def cmd_ab(names: list[str], args: list[str], home: Path | None, runs: int) -> int:
-    sys.path.insert(0, str(BENCH))
-    import run as bench
+    from bench.commands import kz, script
+    from bench.harness import RESULTS, Measure, Runner, paired
 
-    work = bench.RESULTS / "work"
+    work = RESULTS / "work"
     work.mkdir(parents=True, exist_ok=True)
-    runner = bench.Runner(work, 3600, as_is=False, verbose=False)
-    plain = bench.Measure("kzgraph", bench.kz(*args))
-    patched = bench.Measure("patched", [bench.PY, str(Path(__file__)), "run", ",".join(names),
-                                        "--", *args])
+    runner = Runner(work, 3600, as_is=False, verbose=False)
+    plain = Measure("kzgraph", kz(*args))
+    patched = Measure("patched", script("experiments.py", "run", ",".join(names), "--", *args))
     outs = {plain.label: work / "ab-plain.out", patched.label: work / "ab-patched.out"}
     for m in (plain, patched):  # warm-up
         runner.once(m.cmd, home=home)
-    bench.paired(runner, [(plain, {"home": home}), (patched, {"home": home})], runs, outs)
+    paired(runner, [(plain, {"home": home}), (patched, {"home": home})], runs, outs)
     same = outs[plain.label].read_bytes() == outs[patched.label].read_bytes()
     print(f"kzgraph {' '.join(args)}  [home: {home or ROOT}]")
     for m in (plain, patched):

@@ -11,7 +11,8 @@ OUTDIR becomes a complete kzgraph bundle (use it with ``KZGRAPH_HOME=OUTDIR``)::
     OUTDIR/synthetic.json                 what was generated (countries, codes, counts)
 
 Each synthetic country ``cNNNN`` is a clone of everything the bundled data says about
-Kazakhstan: every resource under ``https://w3id.org/kzgraph/id/kz/`` moves to
+Kazakhstan (read from data/kz/ and data/shared/ only, so no other bundled country is cloned as
+if it were Kazakh): every resource under ``https://w3id.org/kzgraph/id/kz/`` moves to
 ``https://w3id.org/kzgraph/id/cNNNN/`` and ``country:kazakhstan`` becomes ``country:cNNNN``,
 so each clone has exactly the resources, links and counts of the real data (observations,
 rights, terms, documents, provisions, institutions, organisations, practices, events,
@@ -145,6 +146,19 @@ def _is_own(term: Any, ox: Any) -> bool:
                                                or term.value == KAZAKHSTAN)
 
 
+_FACTSHEET_NAMESPACE = re.compile(re.escape(ID) + r"([a-z0-9-]+)/")
+
+
+def _in_another_namespace(iri: str) -> bool:
+    """An IRI of another bundled country's namespace (``.../id/ua/...``), not Kazakhstan's."""
+    match = _FACTSHEET_NAMESPACE.match(iri)
+    return bool(match) and match.group(1) not in ("kz", "country")
+
+
+def _of_another_factsheet(term: Any, ox: Any) -> bool:
+    return isinstance(term, ox.NamedNode) and _in_another_namespace(term.value)
+
+
 def read_template(root: Path = ROOT) -> Template:
     import pyoxigraph as ox
 
@@ -152,7 +166,9 @@ def read_template(root: Path = ROOT) -> Template:
     prefixes: dict[str, str] = {}
     taken2: set[str] = set()
     taken3: set[str] = set()
-    for path in sorted((root / "data").rglob("*.ttl")):
+    template_files = [*(root / "data" / "kz").rglob("*.ttl"),
+                      *(root / "data" / "shared").rglob("*.ttl")]
+    for path in sorted(template_files):
         parser = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
         own = []
         for quad in parser:
@@ -163,6 +179,8 @@ def read_template(root: Path = ROOT) -> Template:
                 taken3.add(quad.object.value)
             # A resource of the country, or a shared resource's link to one (e.g. Russia
             # prov:wasDerivedFrom the factsheet, dem:inSection one of its sections).
+            if _of_another_factsheet(quad.object, ox):
+                continue  # e.g. a shared country's link to another country's factsheet
             if _is_own(quad.subject, ox) or (isinstance(quad.object, ox.NamedNode)
                                              and _is_own(quad.object, ox)):
                 own.append(ox.Triple(quad.subject, quad.predicate, quad.object))
@@ -170,6 +188,9 @@ def read_template(root: Path = ROOT) -> Template:
         if own:
             files[path.name] = own
     prefixes.pop("kz", None)
+    for name, iri in list(prefixes.items()):
+        if _in_another_namespace(iri):
+            del prefixes[name]  # another country's namespace: nothing of it is cloned
     return Template(files, prefixes, frozenset(taken2), frozenset(taken3))
 
 

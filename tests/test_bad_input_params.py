@@ -65,7 +65,44 @@ def test_factsheet_reads_a_country_as_query_does(run_cli: RunCli) -> None:
 
 
 def test_factsheet_api_refuses_an_unknown_prefix() -> None:
-    from kzgraph.factsheet import factsheet
+    from kzgraph import factsheet
 
     with pytest.raises(InputError, match="not a country IRI"):
         factsheet("nosuch:kazakhstan")
+
+
+def test_query_takes_a_country_slug_as_factsheet_does(run_cli: RunCli) -> None:
+    full = _csv(run_cli, "amendments", "--param", f"country={KAZAKHSTAN}")
+    assert _csv(run_cli, "amendments", "--param", "country=kazakhstan") == full
+    ukraine = _csv(run_cli, "remittances", "--param", "country=ukraine")
+    assert ukraine == _csv(run_cli, "remittances", "--param",
+                           "country=https://w3id.org/kzgraph/id/country/ukraine")
+    assert ukraine != _csv(run_cli, "remittances", "--param", "country=kazakhstan")
+
+
+def test_any_country_namespace_prefix_is_known(run_cli: RunCli) -> None:
+    full = _csv(run_cli, "describe-resource", "--param",
+                "resource=https://w3id.org/kzgraph/id/ua/factsheet")
+    assert len(full.splitlines()) > 1
+    assert _csv(run_cli, "describe-resource", "--param", "resource=ua:factsheet") == full
+
+
+@pytest.mark.parametrize("value", ["kazakstan", "country:kazakstan"])
+def test_an_unknown_country_slug_names_the_close_ones(run_cli: RunCli, value: str) -> None:
+    code, out, err = run_cli("query", "amendments", "--param", f"country={value}")
+    assert (code, out) == (2, "")
+    assert "parameter 'country': <https://w3id.org/kzgraph/id/country/kazakstan> is not in " \
+           "the graph" in err
+    assert "did you mean kazakhstan?" in err and "Traceback" not in err
+
+
+def test_factsheet_names_the_close_countries_too(run_cli: RunCli) -> None:
+    code, out, err = run_cli("factsheet", "--country", "ukrane")
+    assert (code, out) == (2, "")
+    assert "no factsheet for the country <https://w3id.org/kzgraph/id/country/ukrane>" in err
+    assert "did you mean ukraine?" in err
+
+
+def test_a_slug_is_a_country_only_for_a_country_parameter(run_cli: RunCli) -> None:
+    code, out, err = run_cli("query", "describe-resource", "--param", "resource=president")
+    assert (code, out) == (2, "") and "is not an absolute IRI" in err

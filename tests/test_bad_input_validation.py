@@ -92,7 +92,7 @@ def test_linear_list_copy_gives_the_same_report_graph(tmp_path: Path) -> None:
     from rdflib import Graph
     from rdflib.compare import isomorphic
 
-    from kzgraph import validation
+    from kzgraph import shacl_engine
 
     data = Graph().parse(_list_file(tmp_path, 40))
     shapes = Graph().parse(data="""
@@ -102,7 +102,7 @@ def test_linear_list_copy_gives_the_same_report_graph(tmp_path: Path) -> None:
 
     def report(linear: bool) -> Graph:
         if linear:
-            with validation._linear_pyshacl():
+            with shacl_engine._linear_pyshacl():
                 return pyshacl.validate(data, shacl_graph=shapes)[1]
         return pyshacl.validate(data, shacl_graph=shapes)[1]
 
@@ -126,7 +126,7 @@ def test_many_results_give_the_same_report_as_pyshacl(tmp_path: Path) -> None:
     from rdflib import Graph
     from rdflib.compare import isomorphic
 
-    from kzgraph import validation
+    from kzgraph import shacl_engine
 
     data = Graph().parse(data="@prefix ex: <http://example.org/> .\n" + "".join(
         f"ex:a ex:p{i} {i} .\n" for i in range(60)), format="turtle")
@@ -139,7 +139,7 @@ def test_many_results_give_the_same_report_as_pyshacl(tmp_path: Path) -> None:
 
     def report(linear: bool) -> tuple[Graph, str]:
         if linear:
-            with validation._linear_pyshacl():
+            with shacl_engine._linear_pyshacl():
                 _, graph, text = pyshacl.validate(data, shacl_graph=shapes, advanced=True)
         else:
             _, graph, text = pyshacl.validate(data, shacl_graph=shapes, advanced=True)

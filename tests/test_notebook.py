@@ -91,9 +91,20 @@ def test_dataframes_have_typed_columns(executed: Any) -> None:
     assert "Russia" in _text(_tagged(executed, "top-destinations"))
     dtypes = _text(_tagged(executed, "dtypes"))
     for column, dtype in (("emigrants", "Int64"), ("year", "Int64"),
-                          ("sharePercent", "Float64"), ("destinationLabel", "string")):
+                          ("shareOfTopFivePercent", "Float64"), ("destinationLabel", "string")):
         assert any(line.split() == [column, dtype] for line in dtypes.splitlines()), dtypes
 
 
 def test_endpoint_cell_stays_offline_without_kzgraph_endpoint(executed: Any) -> None:
     assert "KZGRAPH_ENDPOINT is not set" in _text(_tagged(executed, "endpoint"))
+
+
+def test_compares_kazakhstan_and_ukraine_with_a_chart(executed: Any) -> None:
+    rights = _text(_tagged(executed, "compare-rights"))
+    assert "Kazakhstan" in rights and "Ukraine" in rights
+    cell = _tagged(executed, "compare-chart")
+    assert "comparison chart: 2 countries" in _text(cell)
+    pngs = _pngs(cell)
+    assert len(pngs) == 1 and pngs[0].startswith(PNG_MAGIC) and len(pngs[0]) > 5000
+    corridor = _text(_tagged(executed, "corridor"))
+    assert "224467" in corridor.replace(",", "") and "353225" in corridor.replace(",", "")

@@ -21,9 +21,9 @@ from kzgraph.querying import bind, convert, inject_values, query, sparql
 from kzgraph.results import QueryResult, Term
 
 pytest.register_assert_rewrite("virtuoso")  # before the import: helpful assert messages
-from virtuoso import FIXTURE_HOME, assert_same_answers, param_cases  # noqa: E402
+from query_cases import FIXTURE_HOME, FIXTURE_QUERIES, fixture_cases, fixture_runs  # noqa: E402
+from virtuoso import assert_same_answers  # noqa: E402
 
-FIX_QUERIES = FIXTURE_HOME / "queries"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 EX = "https://example.org/kzgraph-test/"
 KZ = "https://w3id.org/kzgraph/id/country/kazakhstan"
@@ -37,7 +37,7 @@ def fixture_stores() -> dict[str, Any]:
 
 
 def fx(name: str, stores: dict[str, Any], engine: str = "oxigraph", **params: Any) -> QueryResult:
-    return query(name, folder=FIX_QUERIES, store=stores[engine], params=params)
+    return query(name, folder=FIXTURE_QUERIES, store=stores[engine], params=params)
 
 
 # --------------------------------------------------------------------------------------------
@@ -45,8 +45,7 @@ def fx(name: str, stores: dict[str, Any], engine: str = "oxigraph", **params: An
 # --------------------------------------------------------------------------------------------
 
 BUNDLED = catalogue.queries()
-FIXTURE_RUNS = [(q, params) for q in catalogue.queries(FIX_QUERIES) for params in
-                param_cases(q.name)]
+FIXTURE_RUNS = fixture_runs()
 
 
 @pytest.mark.parametrize("stored", BUNDLED, ids=[q.name for q in BUNDLED])
@@ -64,6 +63,17 @@ def test_fixture_query_same_on_oxigraph_and_rdflib(stored: StoredQuery, params: 
     ox = fx(stored.name, fixture_stores, **params)
     rl = fx(stored.name, fixture_stores, "rdflib", **params)
     assert_same_answers(ox, rl, ordered=stored.ordered, drop_empty_rows=True)
+
+
+def test_every_case_names_a_fixture_query_and_its_parameters() -> None:
+    # cases.json is the one list of parameter sets: a stale name would silently run nothing.
+    queries = {q.name: q for q in catalogue.queries(FIXTURE_QUERIES)}
+    for name, cases in fixture_cases().items():
+        assert name in queries, f"cases.json: no fixture query {name}"
+        declared = {p.name for p in queries[name].parameters}
+        for case in cases:
+            unknown = set(case) - declared
+            assert not unknown, f"cases.json, {name}: {unknown} are not its parameters"
 
 
 def test_answers_on_the_fixture_graph(fixture_stores: dict) -> None:
@@ -161,7 +171,7 @@ def test_bounded_integer_types_check_their_range() -> None:
 
 
 def test_bind_applies_defaults_and_checks_names() -> None:
-    stored = catalogue.get("records", FIX_QUERIES)
+    stored = catalogue.get("records", FIXTURE_QUERIES)
     terms = bind(stored, {"year": 2019})
     assert terms == {"_country_iri": Term.iri(KZ),
                      "__year_xsd_gYear": Term.literal("2019", XSD + "gYear")}
@@ -171,7 +181,7 @@ def test_bind_applies_defaults_and_checks_names() -> None:
     assert "has no parameter 'yaer'" in info.value.message
     assert "year (xsd:gYear)" in info.value.message and "country (iri)" in info.value.message
     with pytest.raises(ParameterError, match="takes no parameters"):
-        bind(catalogue.get("notes", FIX_QUERIES), {"x": 1})
+        bind(catalogue.get("notes", FIXTURE_QUERIES), {"x": 1})
 
 
 def test_a_missing_required_parameter(tmp_path: Path) -> None:
@@ -208,7 +218,7 @@ HOSTILE = [
     "2019\" } ; DROP ALL #",
     "https://x.org/a> } ; DROP ALL ; <b",
 ]
-ECHO = catalogue.get("echo", FIX_QUERIES)
+ECHO = catalogue.get("echo", FIXTURE_QUERIES)
 
 
 @pytest.mark.parametrize("value", HOSTILE, ids=[f"v{i}" for i in range(len(HOSTILE))])
@@ -241,7 +251,7 @@ def test_hostile_text_matches_only_as_data(engine: str, fixture_stores: dict) ->
 
 
 def test_inject_values_keeps_the_text() -> None:
-    stored = catalogue.get("records", FIX_QUERIES)
+    stored = catalogue.get("records", FIXTURE_QUERIES)
     terms = bind(stored, {"note": 'a "} b\nc', "year": "2019"})
     text = inject_values(stored.text, terms)
     where = stored.text.index("WHERE {") + len("WHERE {")
@@ -255,7 +265,7 @@ def test_inject_values_keeps_the_text() -> None:
 
 
 def test_inject_values_skips_a_construct_template() -> None:
-    stored = catalogue.get("country-card", FIX_QUERIES)
+    stored = catalogue.get("country-card", FIXTURE_QUERIES)
     text = inject_values(stored.text, bind(stored, {}))
     template, where = text.split("WHERE", 1)
     assert "VALUES" not in template and where.lstrip().startswith("{ VALUES ?_country_iri")

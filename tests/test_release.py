@@ -242,8 +242,9 @@ def test_void_describes_the_release(built: Path) -> None:
         assert g.value(ds, T(p)) is not None, p
     assert g.value(ds, D("version")) == Literal("0.9.0")
     assert g.value(ds, T("license")) == URIRef("https://creativecommons.org/licenses/by/4.0/")
-    assert g.value(ds, T("source")) == URIRef("https://w3id.org/kzgraph/id/kz/factsheet")
-    assert str(g.value(ds, V("uriSpace"))) == "https://w3id.org/kzgraph/id/"
+    assert g.value(ds, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")) == URIRef(
+        "https://w3id.org/kzgraph/id/kz/factsheet")  # a document: not dct:source (a dataset)
+    assert str(g.value(ds, V("uriSpace"))) == "https://w3id.org/kzgraph/"
     assert g.value(ds, V("sparqlEndpoint")) is None
 
     from kzgraph.store import load_files
@@ -251,13 +252,20 @@ def test_void_describes_the_release(built: Path) -> None:
     graph = load_files(part_files("kzgraph"))
     assert int(g.value(ds, V("triples"))) == len(graph)
     assert int(g.value(ds, V("distinctSubjects"))) == len(set(graph.subjects()))
-    entities = {s for s in graph.subjects() if str(s).startswith("https://w3id.org/kzgraph/id/")}
+    # an entity: a described IRI in the void:uriSpace, for the dataset and its class partitions
+    entities = {s for s in graph.subjects() if str(s).startswith("https://w3id.org/kzgraph/")}
     assert int(g.value(ds, V("entities"))) == len(entities)
 
-    classes = {g.value(p, V("class")): int(g.value(p, V("entities")))
+    classes = {g.value(p, V("class")): (int(g.value(p, V("entities"))),
+                                        int(g.value(p, V("distinctSubjects"))))
                for p in g.objects(ds, V("classPartition"))}
-    assert classes[URIRef(DEM + "Country")] == 4
-    assert classes[URIRef(DEM + "PolicyDocument")] == 4
+    assert int(g.value(ds, V("classes"))) == len(classes)
+    for cls, (n_entities, n_subjects) in classes.items():
+        instances = set(graph.subjects(RDF.type, cls))
+        assert n_subjects == len(instances), cls
+        assert n_entities == len(instances & entities), cls
+    assert classes[URIRef(DEM + "Country")] == (4, 4)
+    assert classes[URIRef(DEM + "PolicyDocument")] == (4, 4)
     props = {g.value(p, V("property")): int(g.value(p, V("triples")))
              for p in g.objects(ds, V("propertyPartition"))}
     assert props[URIRef(DEM + "iso3166Alpha2")] == 4
@@ -344,13 +352,13 @@ def test_a_crash_while_writing_is_explained_by_the_validation(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, valid: bool) -> None:
     # The build validates in a second process while it writes: when writing fails on a graph
     # that does not conform, the user gets the validation failure, not the symptom.
-    import kzgraph.site
+    import kzgraph.release.site
     from kzgraph.errors import ValidationFailed
 
     def crash(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the site writer tripped")
 
-    monkeypatch.setattr(kzgraph.site, "render_site", crash)
+    monkeypatch.setattr(kzgraph.release.site, "render_site", crash)
     bundle = BUNDLE if valid else _invalid_bundle(tmp_path)
     out = tmp_path / "dist"
     with pytest.raises(RuntimeError if valid else ValidationFailed):
@@ -412,7 +420,8 @@ def test_site_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert (fresh / "site" / "index.html").is_file() and (fresh / MARKER).is_file()
     assert not (fresh / "kzgraph.ttl").exists()
     index = (fresh / "site" / "index.html").read_text("utf-8")
-    assert 'href="../kzgraph.ttl"' not in index  # not built: listed, not linked
+    assert 'href="kzgraph.ttl"' not in index  # not built: listed, not linked
+    assert not (fresh / "site" / "kzgraph.ttl").exists()
     sums = (fresh / SUMS).read_text()
     assert "site/index.html" in sums
 
@@ -422,7 +431,8 @@ def test_site_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (full / "site" / "index.html").write_text("edited")
     assert main(["site", "--out", str(full)]) == 0
     assert all_files(full / "site") == site_before  # same bytes as the build wrote
-    assert 'href="../kzgraph.ttl"' in (full / "site" / "index.html").read_text("utf-8")
+    assert 'href="kzgraph.ttl"' in (full / "site" / "index.html").read_text("utf-8")
+    assert (full / "site" / "kzgraph.ttl").read_bytes() == (full / "kzgraph.ttl").read_bytes()
     if shutil.which("sha256sum"):
         assert subprocess.run(["sha256sum", "-c", "--quiet", SUMS], cwd=full).returncode == 0
 
@@ -509,6 +519,21 @@ def test_landing_page(built: Path) -> None:
                      r"UN DESA International Migrant Stock 2019</a></figcaption>", html)
 
 
+def test_landing_page_counts_as_the_void_does(built: Path) -> None:
+    from rdflib import Graph, URIRef
+
+    void = Graph().parse(built / "void.ttl")
+    ds = URIRef(KZVOID + "kzgraph")
+    html = (built / "site" / "index.html").read_text("utf-8")
+    stats = dict((label, int(n.replace(",", ""))) for n, label in re.findall(
+        r'<span class="n">([\d,]+)</span><span class="l">([^<]+)</span>', html))
+    assert stats["entities"] == int(void.value(ds, URIRef(VOID + "entities")))
+    assert stats["classes used"] == int(void.value(ds, URIRef(VOID + "classes")))
+    assert stats["triples"] == int(void.value(ds, URIRef(VOID + "triples")))
+    browse = (built / "site" / "browse" / "index.html").read_text("utf-8")
+    assert browse.count("<tr><td>") == stats["classes used"]  # every class, listed or not
+
+
 def test_chart_with_several_countries_of_origin(tmp_path: Path) -> None:
     bundle = tmp_path / "bundle"
     shutil.copytree(BUNDLE, bundle)
@@ -529,12 +554,16 @@ def test_chart_with_several_countries_of_origin(tmp_path: Path) -> None:
 
 
 def test_htaccess(built: Path) -> None:
+    """Negotiation by type maps (q-values honoured); tests/test_conneg_apache.py serves it."""
+    from kzgraph.release.conneg import NEGOTIATED
+
     text = (built / "site" / ".htaccess").read_text("utf-8")
-    for media, ext in (("text/turtle", "ttl"), ("application/ld\\+json", "jsonld"),
-                       ("application/rdf\\+xml", "rdf")):
-        assert f"RewriteCond %{{HTTP_ACCEPT}} {media}" in text
-        assert f"$1.{ext} [L]" in text
-    assert "$1.html [L]" in text and "w3id.org" in text
+    assert "AddHandler type-map .var" in text and "DirectorySlash Off" in text
+    assert "RewriteRule ^(.+)$ $1.var [L]" in text and "w3id.org" in text
+    var = (built / "site" / "id" / "country" / "kazakhstan.var").read_text("utf-8")
+    for ext, media, _qs in NEGOTIATED:
+        assert f"URI: kazakhstan.{ext}\nContent-Type: {media}; qs=" in var
+        assert (built / "site" / "id" / "country" / f"kazakhstan.{ext}").is_file()
 
 
 # ---------------------------------------------------------------------------------------

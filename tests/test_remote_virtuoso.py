@@ -22,23 +22,20 @@ from kzgraph.results import Term
 pytest.register_assert_rewrite("virtuoso")  # before the import: helpful assert messages
 pytest_plugins = ["virtuoso"]
 
+from query_cases import FIXTURE_HOME, FIXTURE_QUERIES, fixture_runs  # noqa: E402
 from virtuoso import (  # noqa: E402
     BUNDLED_GRAPH,
     FIXTURE_GRAPH,
-    FIXTURE_HOME,
     Server,
     assert_same_answers,
     free_port,
-    param_cases,
 )
 
-FIX_QUERIES = FIXTURE_HOME / "queries"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RunCli = Callable[..., tuple[int, str, str]]
 
 BUNDLED = catalogue.queries()
-FIXTURE_RUNS = [(q, params) for q in catalogue.queries(FIX_QUERIES) for params in
-                param_cases(q.name)]
+FIXTURE_RUNS = fixture_runs()
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +80,8 @@ def test_bundled_query_same_locally_and_on_virtuoso(stored: catalogue.StoredQuer
                          ids=[f"{q.name}-{i}" for i, (q, _) in enumerate(FIXTURE_RUNS)])
 def test_fixture_query_same_locally_and_on_virtuoso(stored: catalogue.StoredQuery, params: dict,
                                                     virtuoso: Server, fixture_store: Any) -> None:
-    local = query(stored.name, folder=FIX_QUERIES, store=fixture_store, params=params)
-    remote = query(stored.name, virtuoso.endpoint, folder=FIX_QUERIES,
+    local = query(stored.name, folder=FIXTURE_QUERIES, store=fixture_store, params=params)
+    remote = query(stored.name, virtuoso.endpoint, folder=FIXTURE_QUERIES,
                    default_graph=FIXTURE_GRAPH, params=params)
     assert_same_answers(local, remote, ordered=stored.ordered)
 
@@ -97,7 +94,7 @@ HOSTILE = [
     '""" ; CLEAR DEFAULT ; """',
     "') } ; DROP SILENT GRAPH <https://w3id.org/kzgraph/test/fixture> ; #",
 ]
-ECHO = catalogue.get("echo", FIX_QUERIES)
+ECHO = catalogue.get("echo", FIXTURE_QUERIES)
 TEXT_PARAMS = [p for p in ECHO.parameters if p.type in ("string", "langString", "literal")]
 
 
@@ -106,7 +103,7 @@ TEXT_PARAMS = [p for p in ECHO.parameters if p.type in ("string", "langString", 
 @pytest.mark.parametrize("name", [p.name for p in TEXT_PARAMS])
 def test_hostile_text_is_one_literal_on_virtuoso(virtuoso: Server, name: str,
                                                  value: str) -> None:
-    result = query("echo", virtuoso.endpoint, folder=FIX_QUERIES, default_graph=FIXTURE_GRAPH,
+    result = query("echo", virtuoso.endpoint, folder=FIXTURE_QUERIES, default_graph=FIXTURE_GRAPH,
                    params={name: value})
     (row,) = result.rows
     assert set(row) == {name} and row[name].kind == "literal" and row[name].value == value
@@ -117,7 +114,7 @@ def test_hostile_text_is_one_literal_on_virtuoso(virtuoso: Server, name: str,
 
 @pytest.mark.virtuoso
 def test_hostile_text_matches_only_as_data_on_virtuoso(virtuoso: Server) -> None:
-    hit = query("records", virtuoso.endpoint, folder=FIX_QUERIES, default_graph=FIXTURE_GRAPH,
+    hit = query("records", virtuoso.endpoint, folder=FIXTURE_QUERIES, default_graph=FIXTURE_GRAPH,
                 country="https://w3id.org/kzgraph/id/country/utopia", note='"} ; DROP ALL #')
     assert [r["record"].value for r in hit] == ["https://example.org/kzgraph-test/r3"]
 

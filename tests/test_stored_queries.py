@@ -3,10 +3,10 @@ parameter, and return exactly the expected rows (tests/expected/<name>.csv) on t
 graph with their default parameters, on both local engines.
 
 The expected CSV files were written by running each query once and then checked by hand
-against the factsheet text (shared/seed/000_a7ba452f2a3fc99c.txt). Cells compare as the query's
-values: numbers as numbers (``481`` = ``481.0``), booleans as booleans, everything else by its
-lexical form or IRI; an empty cell is an unbound variable. Rows compare as lists: every stored
-query has an ORDER BY that makes its order total.
+against the factsheet text (tests/test_data_facts.py says where it is looked up). Cells compare
+as the query's values: numbers as numbers (``481`` = ``481.0``), booleans as booleans,
+everything else by its lexical form or IRI; an empty cell is an unbound variable. Rows compare
+as lists: every stored query has an ORDER BY that makes its order total.
 """
 
 from __future__ import annotations
@@ -23,52 +23,21 @@ import kzgraph
 from kzgraph import catalogue
 from kzgraph.catalogue import StoredQuery
 from kzgraph.results import INTEGER_DATATYPES, NUMERIC_DATATYPES, XSD, QueryResult, Term
+from query_cases import EXAMPLES, EXPECTED, WHOLE_GRAPH, questions, scope
 
-EXPECTED = Path(__file__).parent / "expected"
 KAZAKHSTAN = "https://w3id.org/kzgraph/id/country/kazakhstan"
 KZ = "https://w3id.org/kzgraph/id/kz/"
-
-#: The research questions of this suite (one file each in queries/, one CSV each in
-#: tests/expected/). Other stored queries (the query engine's examples, the factsheet
-#: generator's) are checked for syntax, decorators and country scoping only.
-QUESTIONS = (
-    # Facts & figures
-    "top-destinations", "emigrant-stock-total-top5", "remittances", "unknown-indicators",
-    "observations", "political-rights", "dual-citizenship", "external-voting",
-    "legal-provisions",
-    # Terminology
-    "terminology", "term-labels", "term-replacements",
-    # Policy framework
-    "policy-documents", "documents-in-force", "policy-timeline", "amendments",
-    "document-implementation", "who-signed-or-launched",
-    # Trends and achievements, obstacles
-    "findings", "returnees", "obstacles",
-    # Spotlight
-    "practices", "practice-offers", "practice-branches", "practices-by-sector",
-    "practices-by-year", "events",
-    # Annex
-    "institutions-by-kind", "institution-hierarchy", "diaspora-organisations",
-    "federation-members", "hosted-organisations",
-    # Provenance, gaps, structure
-    "gaps", "footnotes", "sources-of", "describe-resource", "supplementary-facts",
-    "supplementary-sources", "sections",
-)
-
-#: Stored queries that are about the whole graph or one resource, not one country's data.
-NOT_COUNTRY_SCOPED = {
-    "countries": "every country of the graph",
-    "search-labels": "a text search over all labels",
-    "factsheet-index": "lists the factsheets of all countries",
-    "describe-resource": "one resource, given by IRI",
-    "sources-of": "one resource, given by IRI",
-}
+FIXTURES = Path(__file__).parent / "fixtures" / "query"
 
 SECTION_TAGS = {"facts-and-figures", "terminology", "policy-framework",
                 "trends-and-achievements", "obstacles", "spotlight", "annex"}
 
 ALL = catalogue.queries()
 BY_NAME = {q.name: q for q in ALL}
-OURS = [BY_NAME[name] for name in QUESTIONS if name in BY_NAME]
+#: The research questions of this suite (one file each in queries/, one CSV each in
+#: tests/expected/). The other stored queries (the query engine's examples, the factsheet
+#: page's) are checked here for syntax, decorators and country scoping only.
+OURS = questions(ALL)
 
 
 def ids(queries: list[StoredQuery]) -> list[str]:
@@ -159,13 +128,15 @@ def normalised(result: QueryResult) -> list[tuple[Any, ...]]:
 # --------------------------------------------------------------------------------------------
 
 def test_at_least_thirty_research_questions_each_with_expected_rows() -> None:
-    assert len(QUESTIONS) >= 30
-    assert len(set(QUESTIONS)) == len(QUESTIONS)
-    missing = [n for n in QUESTIONS if n not in BY_NAME]
+    assert len(OURS) >= 30
+    missing = sorted(n for n in {*EXAMPLES, *WHOLE_GRAPH} if n not in BY_NAME)
     assert not missing, f"no queries/<name>.rq for {missing}"
-    no_csv = [n for n in QUESTIONS if not (EXPECTED / f"{n}.csv").is_file()]
+    no_csv = [q.name for q in OURS if not (EXPECTED / f"{q.name}.csv").is_file()]
     assert not no_csv, f"no tests/expected/<name>.csv for {no_csv}"
-    stray = sorted(p.stem for p in EXPECTED.glob("*.csv") if p.stem not in BY_NAME)
+    examples_with_csv = sorted(n for n in EXAMPLES if (EXPECTED / f"{n}.csv").is_file())
+    assert not examples_with_csv, f"expected rows, so not examples: {examples_with_csv}"
+    stray = sorted(p.stem for p in EXPECTED.glob("*.csv")
+                   if p.stem.split("--")[0] not in BY_NAME)
     assert not stray, f"expected results of queries that do not exist: {stray}"
 
 
@@ -223,9 +194,14 @@ def test_country_is_a_parameter_never_a_constant(stored: StoredQuery) -> None:
     body = _query_body(stored.text)
     assert KZ not in body and KAZAKHSTAN not in body, "a country's resource in the WHERE clause"
     assert not re.search(r"\bkz:", body), "a kz: resource in the query"
-    if stored.name in NOT_COUNTRY_SCOPED:
-        return
     names = {p.name: p for p in stored.parameters}
+    if stored.name in WHOLE_GRAPH:
+        assert scope(stored) == "graph", "about the whole graph: no country or resource"
+        return
+    if scope(stored) == "resource":  # one resource, given by IRI: Kazakhstan's by default
+        resource = names["resource"]
+        assert resource.type == "iri" and (resource.default or "").startswith(KZ)
+        return
     assert "country" in names, "a country-scoped query takes ?_country_iri"
     country = names["country"]
     assert (country.type, country.variable, country.default) == ("iri", "_country_iri",
@@ -236,18 +212,65 @@ def test_country_is_a_parameter_never_a_constant(stored: StoredQuery) -> None:
 # Our questions: expected rows on both engines
 # --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("stored", OURS, ids=ids(OURS))
-def test_expected_rows_with_pyoxigraph(stored: StoredQuery) -> None:
-    result = kzgraph.query(stored.name)
+def _answers() -> list[Any]:
+    """Every recorded answer: (query, expected file stem, parameters); a country-parameterised
+    query once per bundled country (see tests/update_expected.py)."""
+    from update_expected import variants
+
+    return [pytest.param(stored, stem, params, id=stem)
+            for stored in OURS
+            for stem, params in variants(stored.name)]
+
+
+@pytest.mark.parametrize(("stored", "stem", "params"), _answers())
+def test_expected_rows_with_pyoxigraph(stored: StoredQuery, stem: str,
+                                       params: dict[str, str]) -> None:
+    result = kzgraph.query(stored.name, params=params)
     assert result.source == "oxigraph"
-    assert_rows(result, stored.name)
+    assert_rows(result, stem)
 
 
-@pytest.mark.parametrize("stored", OURS, ids=ids(OURS))
-def test_expected_rows_with_rdflib(stored: StoredQuery) -> None:
-    result = kzgraph.query(stored.name, engine="rdflib")
+@pytest.mark.parametrize(("stored", "stem", "params"), _answers())
+def test_expected_rows_with_rdflib(stored: StoredQuery, stem: str,
+                                   params: dict[str, str]) -> None:
+    result = kzgraph.query(stored.name, engine="rdflib", params=params)
     assert result.source == "rdflib"
-    assert_rows(result, stored.name)
+    assert_rows(result, stem)
+
+
+def test_every_bundled_country_has_its_recorded_answers() -> None:
+    from update_expected import bundled_countries
+
+    countries = bundled_countries()
+    assert len(countries) >= 2, countries
+    for country in countries:
+        if country != KAZAKHSTAN:
+            slug = country.rsplit("/", 1)[-1]
+            assert (EXPECTED / f"political-rights--{slug}.csv").exists(), slug
+
+
+def test_term_replacement_with_a_plain_date_has_one_row_per_source() -> None:
+    """A replacement whose date is a plain dcterms:date (no rdf:Statement) gets its own source,
+    one row, never one row per labelled resource of the graph."""
+    import pyoxigraph as ox
+    import rdflib
+
+    from kzgraph import paths
+
+    files = [*paths.graph_files(), FIXTURES / "plain-date-replacement.ttl"]
+    store = ox.Store()
+    graph = rdflib.Graph()
+    for f in files:
+        store.load(path=f, format=ox.RdfFormat.TURTLE)
+        graph.parse(f, format="turtle")
+    country = "https://w3id.org/kzgraph/id/country/plainland"
+    for engine, data in (("oxigraph", store), ("rdflib", graph)):
+        result = kzgraph.query("term-replacements", store=data, engine=engine, country=country)
+        rows = [{v: cell(row.get(v)) for v in ("replacement", "date", "source", "sourceLabel",
+                                                "footnoteNumber")} for row in result.rows]
+        assert rows == [{"replacement": "https://w3id.org/kzgraph/id/pl/replacement-old-new",
+                         "date": "2021-06-01", "source": "https://w3id.org/kzgraph/id/pl/footnote-1",
+                         "sourceLabel": "Footnote 1", "footnoteNumber": 1}], engine
 
 
 @pytest.mark.parametrize("stored", ALL, ids=ids(ALL))
@@ -264,7 +287,7 @@ def test_typed_values_stay_typed() -> None:
     top = kzgraph.query("top-destinations").rows[0]
     assert top["emigrants"].datatype in INTEGER_DATATYPES
     assert top["year"].datatype == XSD + "gYear"
-    assert top["sharePercent"].datatype == XSD + "decimal"
+    assert top["shareOfTopFivePercent"].datatype == XSD + "decimal"
     dates = {row["date"].datatype for row in kzgraph.query("policy-documents").rows
              if "date" in row}
     assert dates == {XSD + "date", XSD + "gYear", XSD + "gYearMonth"}
@@ -276,9 +299,17 @@ def test_parameters_change_the_answer() -> None:
     def names(result: QueryResult, column: str) -> list[str]:
         return [row[column].value for row in result.rows]
 
-    assert names(kzgraph.query("documents-in-force", year=2025), "document") == [
+    def by_period(result: QueryResult) -> list[str]:
+        return [row["document"].value for row in result.rows if row["basis"].value == "period"]
+
+    assert by_period(kzgraph.query("documents-in-force", year=2025)) == [
         KZ + "concept-of-foreign-policy-2020-2030", KZ + "migration-policy-concept-2023-2027"]
-    assert names(kzgraph.query("documents-in-force", year="2010"), "document") == []
+    assert by_period(kzgraph.query("documents-in-force", year="2010")) == []
+    # a law counts from its adoption: the Law on Population Migration (2011) not in 2010
+    assert KZ + "law-on-population-migration" not in names(
+        kzgraph.query("documents-in-force", year="2010"), "document")
+    assert KZ + "law-on-population-migration" in names(
+        kzgraph.query("documents-in-force", year="2011"), "document")
     rights = kzgraph.query("practices-by-sector",
                            sector="https://w3id.org/kzgraph/vocab/sector/rights")
     assert names(rights, "practice") == [KZ + "kazakh-card"]
@@ -337,7 +368,8 @@ def two_countries() -> Any:
             fresh = ox.BlankNode()
             copies.append(ox.Quad(mapped(q.subject), q.predicate, fresh, q.graph_name))
             for inner in store.quads_for_pattern(q.object, None, None):
-                copies.append(ox.Quad(fresh, inner.predicate, inner.object, inner.graph_name))
+                copies.append(ox.Quad(fresh, inner.predicate, mapped(inner.object),
+                                      inner.graph_name))
     store.extend(copies)
     return store
 

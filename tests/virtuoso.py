@@ -1,4 +1,5 @@
-"""A private Virtuoso on 127.0.0.1 for the tests (see /work/shared/recipes/virtuoso.md).
+"""A private Virtuoso on 127.0.0.1 for the tests: Debian's ``virtuoso-opensource`` (its own
+service unused), run by the tests with a configuration whose every path is in a temporary folder.
 
 ``Virtuoso(folder).start()`` runs ``virtuoso-t`` in the foreground with a database folder and
 two free ports of its own; ``load(graph_iri, files)`` bulk-loads Turtle files (written as
@@ -24,11 +25,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from query_cases import FIXTURE_HOME
+
 if TYPE_CHECKING:
     from kzgraph.results import QueryResult
 
-HERE = Path(__file__).resolve().parent
-FIXTURE_HOME = HERE / "fixtures" / "query"
 BUNDLED_GRAPH = "https://w3id.org/kzgraph/test/bundled"
 FIXTURE_GRAPH = "https://w3id.org/kzgraph/test/fixture"
 
@@ -214,17 +215,8 @@ def fixture_graph_files() -> list[Path]:
 
 
 # ------------------------------------------------------------------------------------------
-# What the parity tests run and how they compare (shared by test_querying and
-# test_remote_virtuoso)
+# How the parity tests compare (shared by test_querying and test_remote_virtuoso)
 # ------------------------------------------------------------------------------------------
-
-
-def param_cases(name: str) -> list[dict[str, str]]:
-    """The parameter sets a fixture query runs with: its defaults ({}) and cases.json's."""
-    import json
-
-    cases = json.loads((FIXTURE_HOME / "cases.json").read_text(encoding="utf-8"))
-    return [{}, *cases.get(name, [])]
 
 
 def assert_same_answers(left: QueryResult, right: QueryResult, *, ordered: bool,

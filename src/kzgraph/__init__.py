@@ -25,12 +25,8 @@ from kzgraph.errors import (
     SPARQLSyntaxError,
     ValidationFailed,
 )
-
-__version__ = "1.0.0"
-
-#: Namespaces of the graph (see ontology/README.md).
-BASE = "https://w3id.org/kzgraph/"
-ONTOLOGY = BASE + "ontology#"
+from kzgraph.namespaces import BASE, ONTOLOGY
+from kzgraph.version import __version__
 
 _LAZY = {
     "validate": ("kzgraph.validation", "validate"),
@@ -42,7 +38,7 @@ _LAZY = {
     "sparql": ("kzgraph.querying", "sparql"),
     "QueryResult": ("kzgraph.results", "QueryResult"),
     "build": ("kzgraph.release", "build"),
-    "factsheet": ("kzgraph.factsheet", "factsheet"),
+    "factsheet": ("kzgraph.factsheets", "factsheet"),
 }
 
 __all__ = [

@@ -71,7 +71,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,256 +78,32 @@ from typing import Any
 
 from kzgraph import paths
 from kzgraph.errors import InputError, QueryNotFoundError
-
-XSD = "http://www.w3.org/2001/XMLSchema#"
-
-#: XSD datatype names grlc recognises as a type suffix (grlc ``static.XSD_DATATYPES``).
-GRLC_XSD_DATATYPES = frozenset((
-    "decimal", "float", "double", "integer", "positiveInteger", "negativeInteger",
-    "nonPositiveInteger", "nonNegativeInteger", "long", "int", "short", "byte", "unsignedLong",
-    "unsignedInt", "unsignedShort", "unsignedByte", "dateTime", "date", "gYearMonth", "gYear",
-    "duration", "gMonthDay", "gDay", "gMonth", "string", "normalizedString", "token", "language",
-    "NMTOKEN", "NMTOKENS", "Name", "NCName", "ID", "IDREFS", "ENTITY", "ENTITIES", "QName",
-    "boolean", "hexBinary", "base64Binary", "anyURI", "notation",
-))
-
-#: XSD integer types, validated as integers (with their sign constraints).
-INTEGER_TYPES = frozenset((
-    "integer", "positiveInteger", "negativeInteger", "nonPositiveInteger", "nonNegativeInteger",
-    "long", "int", "short", "byte", "unsignedLong", "unsignedInt", "unsignedShort",
-    "unsignedByte",
-))
-
-#: The parameter types kzgraph checks, keyed by the XSD local name they come from.
-_XSD_KIND = {
-    **{t: "integer" for t in INTEGER_TYPES},
-    "decimal": "decimal",
-    "double": "double",
-    "float": "double",
-    "boolean": "boolean",
-    "date": "date",
-    "dateTime": "dateTime",
-    "gYear": "gYear",
-    "gYearMonth": "gYearMonth",
-}
-
-#: Parameter ``type`` values (see :class:`Parameter`).
-TYPES = ("iri", "string", "langString", "integer", "decimal", "double", "boolean", "date",
-         "dateTime", "gYear", "gYearMonth", "number", "literal")
-
-#: grlc's parameter regex (gquery.get_parameters), applied to a variable name without '?'.
-GRLC_VARIABLE = re.compile(
-    r"(?P<required>[_]{1,2})(?P<name>[^_]+)_?(?P<type>[a-zA-Z0-9]+)?_?"
-    r"(?P<userdefined>[a-zA-Z0-9]+)?.*$"
+from kzgraph.parameters import (  # noqa: F401 - re-exported: the catalogue's vocabulary
+    GRLC_VARIABLE,
+    GRLC_XSD_DATATYPES,
+    INTEGER_TYPES,
+    TYPES,
+    Parameter,
+    convert,
+    parameter_from_variable,
 )
-
-QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
-
-
-# --------------------------------------------------------------------------------------------
-# A small SPARQL lexer: enough to find variables, prefixes, the query form and the WHERE
-# clause's braces while skipping comments, strings and IRIs (where braces or '?' mean nothing).
-# --------------------------------------------------------------------------------------------
-
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-              |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)
-  | (?P<langtag>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)
-  | (?P<pname>(?:[^\W\d_][\w.\-]*)?:
-        (?:(?:[\w:%\-]|\\.)(?:[\w.:%\-]|\\.)*(?:[\w:%\-]|\\.)|(?:[\w:%\-]|\\.))?)
-  | (?P<number>[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?))
-  | (?P<name>[^\W\d][\w\-]*)
-  | (?P<punct>\^\^|&&|\|\||<=|>=|!=|[{}()\[\].,;*=<>!+\-/^|?])
-  | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
+from kzgraph.sparql_lexer import (  # noqa: F401 - re-exported for the callers of catalogue
+    QUERY_FORMS,
+    QueryForm,
+    Token,
+    declared_prefixes,
+    has_order_by,
+    line_col,
+    projected_variables,
+    query_form,
+    subselect_ranges,
+    tokens,
+    where_clause,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Token:
-    kind: str  # string, iri, var, langtag, pname, number, name, punct, other
-    text: str
-    start: int
-    end: int
-
-    def is_keyword(self, *words: str) -> bool:
-        return self.kind == "name" and self.text.upper() in words
-
-
-def tokens(text: str) -> list[Token]:
-    """The significant tokens of a SPARQL text (comments and white space dropped)."""
-    out: list[Token] = []
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup or "other"
-        if kind in ("ws", "comment"):
-            continue
-        out.append(Token(kind, m.group(), m.start(), m.end()))
-    return out
-
-
-def line_col(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of a character offset."""
-    line = text.count("\n", 0, offset) + 1
-    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, col
-
-
-def declared_prefixes(text: str) -> dict[str, str]:
-    """The ``PREFIX p: <iri>`` declarations of a query (prefix -> namespace)."""
-    toks = tokens(text)
-    found: dict[str, str] = {}
-    for i, tok in enumerate(toks[:-2]):
-        if tok.is_keyword("PREFIX") and toks[i + 1].kind == "pname" and toks[i + 2].kind == "iri":
-            found[toks[i + 1].text.rstrip(":")] = toks[i + 2].text[1:-1]
-    return found
-
-
-def query_form(text: str) -> str | None:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE; None when the text is not a query (e.g. an update)."""
-    for tok in tokens(text):
-        if tok.is_keyword("BASE", "PREFIX") or tok.kind in ("iri", "pname"):
-            continue
-        if tok.kind == "name" and tok.text.upper() in QUERY_FORMS:
-            return tok.text.upper()
-        return None
-    return None
-
-
-def _matching(toks: list[Token], open_index: int) -> int:
-    """Index of the token closing the bracket at ``open_index``."""
-    pairs = {"{": "}", "(": ")", "[": "]"}
-    opening = toks[open_index].text
-    depth = 0
-    for j in range(open_index, len(toks)):
-        if toks[j].kind != "punct":
-            continue
-        if toks[j].text == opening:
-            depth += 1
-        elif toks[j].text == pairs[opening]:
-            depth -= 1
-            if depth == 0:
-                return j
-    return -1
-
-
-def where_clause(toks: list[Token]) -> tuple[int, int] | None:
-    """Token indices of the opening and closing brace of the query's outer WHERE group.
-
-    CONSTRUCT's template is skipped; braces inside parentheses (``EXISTS {}`` in a SELECT
-    expression) are not the WHERE clause. None for ``CONSTRUCT WHERE {}``'s short form and
-    for a DESCRIBE without WHERE."""
-    start = next((i for i, t in enumerate(toks)
-                  if t.kind == "name" and t.text.upper() in QUERY_FORMS), None)
-    if start is None:
-        return None
-    i = start + 1
-    if toks[start].text.upper() == "CONSTRUCT":
-        if i < len(toks) and toks[i].text == "{":
-            i = _matching(toks, i) + 1
-            if i <= 0:
-                return None
-        elif i < len(toks) and toks[i].is_keyword("WHERE"):
-            return None  # short form: the template is the pattern; no place for VALUES
-    while i < len(toks):
-        tok = toks[i]
-        if tok.kind == "punct" and tok.text in "([":
-            i = _matching(toks, i)
-            if i < 0:
-                return None
-        elif tok.kind == "punct" and tok.text == "{":
-            close = _matching(toks, i)
-            return (i, close) if close > 0 else None
-        i += 1
-    return None
-
-
-def has_order_by(text: str) -> bool:
-    """Whether the outer query ends with an ORDER BY (after its WHERE clause)."""
-    toks = tokens(text)
-    span = where_clause(toks)
-    if span is None:
-        return False
-    rest = toks[span[1] + 1:]
-    return any(t.is_keyword("ORDER") and k + 1 < len(rest) and rest[k + 1].is_keyword("BY")
-               for k, t in enumerate(rest))
-
-
-def projected_variables(text: str) -> list[str] | None:
-    """The variables a SELECT projects (``AS ?x`` included), in order; None for ``SELECT *``
-    or a form other than SELECT."""
-    toks = tokens(text)
-    span = where_clause(toks)
-    head = next((i for i, t in enumerate(toks) if t.is_keyword(*QUERY_FORMS)), None)
-    if head is None or toks[head].text.upper() != "SELECT":
-        return None
-    end = span[0] if span else len(toks)
-    out: list[str] = []
-    i = head + 1
-    depth = 0
-    while i < end:
-        tok = toks[i]
-        if tok.is_keyword("WHERE", "FROM"):
-            break
-        if tok.kind == "punct" and tok.text == "*" and depth == 0:
-            return None
-        if tok.kind == "punct" and tok.text == "(":
-            depth += 1
-        elif tok.kind == "punct" and tok.text == ")":
-            depth -= 1
-        elif tok.kind == "var" and (depth == 0 or (i > 0 and toks[i - 1].is_keyword("AS"))):
-            out.append(tok.text[1:])
-        i += 1
-    return out
-
 
 # --------------------------------------------------------------------------------------------
 # Parameters and stored queries
 # --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """A parameter of a stored query, declared by a variable ``?_name_type`` / ``?__name_type``.
-
-    ``type`` is one of :data:`TYPES`; ``datatype`` is the literal's datatype IRI (typed
-    literals), ``lang`` its language tag (``langString``). ``required``: the caller must give a
-    value (declared ``?_`` and no default); an optional parameter without value stays an
-    unbound variable, as in grlc."""
-
-    name: str
-    variable: str
-    type: str
-    required: bool
-    default: str | None = None
-    datatype: str | None = None
-    lang: str | None = None
-    enum: tuple[str, ...] | None = None
-
-    @property
-    def type_label(self) -> str:
-        """A short human label of the type: ``iri``, ``xsd:gYear``, ``string@en``..."""
-        if self.type == "langString":
-            return f"string@{self.lang}"
-        if self.datatype and self.datatype.startswith(XSD) and self.type not in ("string",):
-            return "xsd:" + self.datatype[len(XSD):]
-        if self.type == "literal":
-            return f"literal^^<{self.datatype}>"
-        return self.type
-
-    def describe(self) -> str:
-        """``name: type = default`` / ``name: type (optional)``, as ``kzgraph queries`` shows."""
-        text = f"{self.name}: {self.type_label}"
-        if self.default is not None:
-            text += f" = {self.default}"
-        elif not self.required:
-            text += " (optional)"
-        return text
 
 
 @dataclass(frozen=True)
@@ -342,7 +117,7 @@ class StoredQuery:
     parameters: tuple[Parameter, ...]
     path: Path | None
     text: str
-    form: str
+    form: QueryForm
     ordered: bool
     method: str = "GET"
     endpoint_in_url: bool = True
@@ -502,46 +277,6 @@ def _yaml_scalar(value: Any) -> str:
     return str(value)
 
 
-def _parameter_from_variable(variable: str, prefixes: dict[str, str], where: str,
-                             line: int) -> tuple[str, str, str | None, str | None, bool]:
-    """(name, type, datatype, lang, declared_required) for a grlc parameter variable."""
-    m = GRLC_VARIABLE.match(variable)
-    assert m is not None  # callers only pass variables starting with '_'
-    name = m.group("name")
-    required = m.group("required") == "_"
-    mtype, user = m.group("type"), m.group("userdefined")
-    if mtype is None or mtype in ("string", "literal"):
-        return name, "string", None, None, required
-    if mtype == "iri":
-        return name, "iri", None, None, required
-    if mtype == "number":
-        return name, "number", None, None, required
-    if mtype in GRLC_XSD_DATATYPES:
-        local = mtype
-    elif len(mtype) == 2:
-        return name, "langString", None, mtype.lower(), required
-    elif user:
-        if mtype == "xsd":
-            local = user
-        elif mtype in prefixes:
-            return name, "literal", prefixes[mtype] + user, None, required
-        else:
-            raise InputError(f"parameter ?{variable}: datatype prefix '{mtype}:' is not declared",
-                             file=where, line=line,
-                             hint=f"add 'PREFIX {mtype}: <...>' or use a known type suffix")
-    else:
-        raise InputError(
-            f"parameter ?{variable}: unknown type suffix '_{mtype}'", file=where, line=line,
-            hint="use _iri, _integer, _decimal, _double, _boolean, _date, _dateTime, _gYear, "
-                 "_xsd_gYear, _string, _number or a two-letter language such as _en "
-                 "(parameter names may not contain '_')")
-    kind = _XSD_KIND.get(local)
-    datatype = XSD + local
-    if local == "string":
-        return name, "string", None, None, required
-    return name, kind or "literal", datatype, None, required
-
-
 def parse(text: str, name: str, path: Path | None = None) -> StoredQuery:
     """Read one stored query's text (decorators, parameters, form)."""
     where = str(path) if path else f"query {name}"
@@ -563,7 +298,7 @@ def parse(text: str, name: str, path: Path | None = None) -> StoredQuery:
         if not GRLC_VARIABLE.match(variable):
             continue
         line = line_col(text, tok.start)[0]
-        pname, ptype, datatype, lang, declared = _parameter_from_variable(
+        pname, ptype, datatype, lang, declared = parameter_from_variable(
             variable, prefixes, where, line)
         enum_values = enums.get(pname)
         param = Parameter(
@@ -585,8 +320,6 @@ def parse(text: str, name: str, path: Path | None = None) -> StoredQuery:
                              file=where, hint=f"parameters: {', '.join(found) or 'none'}")
     params = tuple(found.values())
     # Defaults must be valid values of their type (checked here, not at the first run).
-    from kzgraph.querying import convert  # no heavy import: conversion is pure Python
-
     for p in params:
         if p.default is not None:
             try:
@@ -688,7 +421,7 @@ def iter_problems(stored: StoredQuery) -> Iterator[str]:
     if span is not None:
         # A VALUES block in the outer group does not reach into a sub-SELECT that does not
         # project the variable (and grlc forbids projecting it).
-        inside = _subselect_ranges(toks, span)
+        inside = subselect_ranges(toks, span)
         for p in stored.parameters:
             spots = [i for i, t in enumerate(toks) if t.kind == "var" and t.text[1:] == p.variable]
             if spots and all(any(a < i < b for a, b in inside) for i in spots):
@@ -700,11 +433,3 @@ def iter_problems(stored: StoredQuery) -> Iterator[str]:
                    "so the query runs as it is (tests and expected results use the defaults)")
     if not stored.summary:
         yield "no '#+ summary:'"
-
-
-def _subselect_ranges(toks: list[Token], span: tuple[int, int]) -> list[tuple[int, int]]:
-    out = []
-    for i in range(span[0], span[1]):
-        if toks[i].text == "{" and toks[i].kind == "punct" and toks[i + 1].is_keyword("SELECT"):
-            out.append((i, _matching(toks, i)))
-    return out

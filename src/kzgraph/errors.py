@@ -3,6 +3,8 @@ one-paragraph message (what, where, what to do); the CLI prints it, never a trac
 
 from __future__ import annotations
 
+from typing import Protocol
+
 #: Documented exit codes (README "Exit codes").
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
@@ -51,6 +53,9 @@ class ParameterError(InputError):
 class SPARQLSyntaxError(InputError):
     """An ad-hoc or stored SPARQL text does not parse."""
 
+    #: The 1-based column of the error in the text, where the parser says.
+    column: int | None = None
+
 
 class EndpointError(KzgraphError):
     """A remote SPARQL endpoint is unreachable, timed out or answered with an HTTP error.
@@ -68,8 +73,20 @@ class EndpointError(KzgraphError):
         self.body = body
 
 
+class Report(Protocol):
+    """What a validation report offers to a caller of :class:`ValidationFailed`
+    (:class:`kzgraph.validation.ValidationReport` is one)."""
+
+    def to_text(self) -> str: ...
+
+
 class ValidationFailed(KzgraphError):
     """The graph does not conform to the shapes (raised where a conforming graph is required,
-    e.g. before a release build). Exit 1."""
+    e.g. before a release build). Exit 1. ``report``: the validation report, where there is
+    one."""
 
     exit_code = EXIT_VIOLATIONS
+
+    def __init__(self, message: str, *, report: Report | None = None) -> None:
+        super().__init__(message)
+        self.report = report

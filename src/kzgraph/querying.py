@@ -37,231 +37,31 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, get_args
 
 from kzgraph import catalogue
-from kzgraph.catalogue import Parameter, StoredQuery, line_col, tokens, where_clause
+from kzgraph.catalogue import StoredQuery
 from kzgraph.errors import InputError, ParameterError, SPARQLSyntaxError
+from kzgraph.parameters import EXPECTED, convert
 from kzgraph.results import (
-    XSD,
     QueryResult,
     Term,
     from_oxigraph,
     from_rdflib,
 )
+from kzgraph.sparql_lexer import QueryForm, line_col, tokens, where_clause
 
-ENGINES = ("oxigraph", "rdflib")
+if TYPE_CHECKING:  # pragma: no cover
+    import pyoxigraph
+    import rdflib
+
+#: The local SPARQL engines.
+Engine = Literal["oxigraph", "rdflib"]
+ENGINES: tuple[Engine, ...] = get_args(Engine)
+#: Where a local query runs: a pyoxigraph Store or an rdflib Graph (None: the bundled graph).
+LocalStore: TypeAlias = "pyoxigraph.Store | rdflib.Graph"
 DEFAULT_TIMEOUT = 30.0
-
-_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\]*")
-_PNAME = re.compile(r"([A-Za-z][\w.\-]*)?:([\w\-]+(?:[\w.\-]*[\w\-])?)?")
-_INTEGER = re.compile(r"[+-]?\d+")
-_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
-_DOUBLE = re.compile(r"[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|INF)|NaN")
-_TZ = r"(?:Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))?"
-_GYEAR = re.compile(r"-?(?:[1-9]\d{3,}|0\d{3})" + _TZ)
-_GYEARMONTH = re.compile(r"-?(?:[1-9]\d{3,}|0\d{3})-(?:0[1-9]|1[0-2])" + _TZ)
-_DATE = re.compile(r"(-?(?:[1-9]\d{3,}|0\d{3})-\d\d-\d\d)" + _TZ)
-_DATETIME = re.compile(r"(-?(?:[1-9]\d{3,}|0\d{3})-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)" + _TZ)
-
-# Ranges of the bounded XSD integer types.
-_INT_RANGES = {
-    "positiveInteger": (1, None), "negativeInteger": (None, -1),
-    "nonPositiveInteger": (None, 0), "nonNegativeInteger": (0, None),
-    "long": (-(2**63), 2**63 - 1), "int": (-(2**31), 2**31 - 1),
-    "short": (-(2**15), 2**15 - 1), "byte": (-128, 127),
-    "unsignedLong": (0, 2**64 - 1), "unsignedInt": (0, 2**32 - 1),
-    "unsignedShort": (0, 2**16 - 1), "unsignedByte": (0, 255),
-}
-
-_EXPECTED = {
-    "iri": "an absolute IRI, e.g. https://w3id.org/kzgraph/id/country/kazakhstan",
-    "string": "text",
-    "langString": "text",
-    "integer": "an integer, e.g. 42",
-    "decimal": "a decimal number, e.g. 3.14",
-    "double": "a number, e.g. 1.5e3",
-    "boolean": "true or false",
-    "date": "a date YYYY-MM-DD",
-    "dateTime": "a date-time YYYY-MM-DDThh:mm:ss[Z]",
-    "gYear": "a year, e.g. 2019",
-    "gYearMonth": "a year and month YYYY-MM",
-    "number": "a number, e.g. 42 or 3.14",
-    "literal": "text",
-}
-
-
-# --------------------------------------------------------------------------------------------
-# Parameters
-# --------------------------------------------------------------------------------------------
-
-
-def convert(param: Parameter, value: Any, *, query: str = "",
-            prefixes: Mapping[str, str] | None = None) -> Term:
-    """The RDF term for ``value`` as parameter ``param``; ParameterError if it does not fit.
-
-    Accepts the text form (as the command line gives it) or a Python value: int, Decimal,
-    float, bool, date, datetime, a :class:`Term`, an rdflib or pyoxigraph term."""
-    def fail(reason: str | None = None) -> ParameterError:
-        where = f"query '{query}': " if query else ""
-        shown = value if isinstance(value, str) else repr(value)
-        text = (f"{where}parameter '{param.name}' ({param.type_label}): {shown!r} is not "
-                f"{_EXPECTED[param.type]}")
-        return ParameterError(text + (f" ({reason})" if reason else ""))
-
-    if isinstance(value, Term):
-        value = value.value
-    elif not isinstance(value, str | int | float | Decimal | date) and hasattr(value, "value"):
-        value = value.value  # a pyoxigraph term
-    kind = param.type
-    text = value if isinstance(value, str) else None
-
-    if kind == "iri":
-        if text is None:
-            raise fail()
-        iri = expand_iri(text, prefixes)
-        if iri is None:
-            raise fail(f"'{text.split(':', 1)[0]}:' is neither a prefix kzgraph knows nor an "
-                       "IRI scheme; write the full IRI")
-        if not _IRI.fullmatch(iri):
-            raise fail()
-        import pyoxigraph
-
-        try:
-            pyoxigraph.NamedNode(iri)  # full RFC 3987 check
-        except ValueError as exc:
-            raise fail(str(exc)) from None
-        term = Term.iri(iri)
-    elif kind in ("string", "langString", "literal"):
-        if text is None:
-            raise fail("give it as a string")
-        term = Term.literal(text, param.datatype if kind == "literal" else None,
-                            param.lang if kind == "langString" else None)
-    else:
-        lexical, datatype = _typed(kind, value, param, fail)
-        term = Term.literal(lexical, datatype)
-    if param.enum is not None and (text if text is not None else term.value) not in param.enum \
-            and term.value not in param.enum:
-        raise ParameterError(f"{'query ' + repr(query) + ': ' if query else ''}parameter "
-                             f"'{param.name}': {value!r} is not one of {', '.join(param.enum)}")
-    return term
-
-
-# Schemes a prefixed-name-looking value may use as an absolute IRI (urn:x, mailto:x ...);
-# any other "name:local" is a prefixed name, and an unknown prefix is an error, not an IRI
-# with scheme "country:" that silently matches nothing.
-_SCHEMES = frozenset({"urn", "mailto", "tag", "doi", "info", "did", "tel", "geo", "data",
-                      "file", "ftp", "http", "https", "isbn", "uuid"})
-
-
-def expand_iri(text: str, prefixes: Mapping[str, str] | None = None) -> str | None:
-    """``text`` as an IRI: a prefixed name as the tables print it (``country:kazakhstan``,
-    with the query's prefixes or the display prefixes) expanded, anything else as given;
-    None for a prefixed name with an unknown prefix that is not an IRI scheme either."""
-    from kzgraph.results import DISPLAY_PREFIXES
-
-    m = _PNAME.fullmatch(text)
-    if not m:
-        return text
-    known = {**DISPLAY_PREFIXES, **(prefixes or {})}
-    prefix = m.group(1) or ""
-    if prefix in known:
-        return known[prefix] + (m.group(2) or "")
-    return text if prefix.lower() in _SCHEMES else None
-
-
-def _typed(kind: str, value: Any, param: Parameter, fail: Any) -> tuple[str, str]:
-    """(lexical form, datatype IRI) of a typed-literal parameter value."""
-    datatype = param.datatype or XSD + kind
-    if isinstance(value, bool) and kind != "boolean":
-        raise fail()
-    if kind == "integer":
-        if isinstance(value, int):
-            number = value
-        elif isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
-            number = int(value.strip())
-        else:
-            raise fail()
-        low, high = _INT_RANGES.get(datatype[len(XSD):], (None, None))
-        if (low is not None and number < low) or (high is not None and number > high):
-            raise fail(f"out of the range of {param.type_label}")
-        return str(number), datatype
-    if kind == "decimal":
-        if isinstance(value, int | Decimal) or (isinstance(value, float) and
-                                                 value == value and abs(value) != float("inf")):
-            number = Decimal(str(value))
-        elif isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
-            number = Decimal(value.strip())
-        else:
-            raise fail()
-        return format(number, "f"), datatype
-    if kind == "double":
-        if isinstance(value, int | float | Decimal):
-            return repr(float(value)).replace("inf", "INF").replace("nan", "NaN"), datatype
-        if isinstance(value, str) and _DOUBLE.fullmatch(value.strip()):
-            return value.strip(), datatype
-        raise fail()
-    if kind == "number":
-        if isinstance(value, int):
-            return str(value), XSD + "integer"
-        if isinstance(value, Decimal | float) and Decimal(value).is_finite():
-            return format(Decimal(str(value)), "f"), XSD + "decimal"
-        if isinstance(value, str):
-            v = value.strip()
-            if _INTEGER.fullmatch(v):
-                return str(int(v)), XSD + "integer"
-            if _DECIMAL.fullmatch(v):
-                return v, XSD + "decimal"
-            if _DOUBLE.fullmatch(v):
-                return v, XSD + "double"
-        raise fail()
-    if kind == "boolean":
-        if isinstance(value, bool):
-            return ("true" if value else "false"), datatype
-        if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0"):
-            return ("true" if value.strip().lower() in ("true", "1") else "false"), datatype
-        raise fail()
-    if kind == "gYear":
-        if isinstance(value, int):
-            return (f"-{-value:04d}" if value < 0 else f"{value:04d}"), datatype
-        if isinstance(value, str) and _GYEAR.fullmatch(value.strip()):
-            return value.strip(), datatype
-        raise fail()
-    if kind == "gYearMonth":
-        if isinstance(value, str) and _GYEARMONTH.fullmatch(value.strip()):
-            return value.strip(), datatype
-        raise fail()
-    if kind == "date":
-        if isinstance(value, date) and not isinstance(value, datetime):
-            return value.isoformat(), datatype
-        m = _DATE.fullmatch(value.strip()) if isinstance(value, str) else None
-        if not m or not _valid_date(m.group(1)):
-            raise fail()
-        return value.strip(), datatype
-    if kind == "dateTime":
-        if isinstance(value, datetime):
-            return value.isoformat(), datatype
-        m = _DATETIME.fullmatch(value.strip()) if isinstance(value, str) else None
-        if not m or not _valid_date(m.group(1)[:-9], m.group(1)[-8:]):
-            raise fail()
-        return value.strip(), datatype
-    raise fail()  # pragma: no cover - every TYPES entry is handled above
-
-
-def _valid_date(day: str, clock: str | None = None) -> bool:
-    if day.startswith("-") or len(day) != 10:
-        return True  # years beyond 0001..9999: the pattern check is all Python can do
-    try:
-        date.fromisoformat(day)
-        if clock:
-            h, m, s = clock[:8].split(":")
-            return int(h) <= 24 and int(m) < 60 and int(s) < 60
-    except ValueError:
-        return False
-    return True
 
 
 def bind(stored: StoredQuery, params: Mapping[str, Any]) -> dict[str, Term]:
@@ -286,7 +86,7 @@ def bind(stored: StoredQuery, params: Mapping[str, Any]) -> dict[str, Term]:
             elif p.required:
                 raise ParameterError(
                     f"query '{stored.name}': missing required parameter '{p.name}' "
-                    f"({p.type_label}: {_EXPECTED[p.type]}); give --param {p.name}=VALUE")
+                    f"({p.type_label}: {EXPECTED[p.type]}); give --param {p.name}=VALUE")
             else:
                 continue
         out[p.variable] = convert(p, value, query=stored.name, prefixes=prefixes)
@@ -332,7 +132,7 @@ def syntax_error(text: str, message: str, where: str = "query", line: int | None
         f":{line}" if line is not None else "")
     err = SPARQLSyntaxError(f"{where}{position}: SPARQL syntax error: {message}{near}")
     err.file, err.line = where, line
-    err.column = column  # type: ignore[attr-defined]
+    err.column = column
     return err
 
 
@@ -364,7 +164,7 @@ def _undeclared_prefix(text: str) -> tuple[str, tuple[int, int]] | None:
     return None
 
 
-def check_syntax(text: str, where: str = "query") -> str:
+def check_syntax(text: str, where: str = "query") -> QueryForm:
     """Parse ``text`` with pyoxigraph; its form (SELECT, ASK, CONSTRUCT, DESCRIBE).
 
     SPARQLSyntaxError with the parser's message and line/column when it does not parse, or when
@@ -458,7 +258,7 @@ def _engine_of(store: Any, engine: str | None) -> str:
     return engine
 
 
-def _run_oxigraph(store: Any, text: str, form: str, where: str,
+def _run_oxigraph(store: Any, text: str, form: QueryForm, where: str,
                   prefixes: dict[str, str]) -> QueryResult:
     import pyoxigraph
 
@@ -494,7 +294,7 @@ def _run_oxigraph(store: Any, text: str, form: str, where: str,
     return QueryResult("SELECT", names, rows, source="oxigraph", query=text, prefixes=prefixes)
 
 
-def _run_rdflib(graph: Any, text: str, bindings: Mapping[str, Term], form: str, where: str,
+def _run_rdflib(graph: Any, text: str, bindings: Mapping[str, Term], form: QueryForm, where: str,
                 prefixes: dict[str, str]) -> QueryResult:
     from pyparsing import ParseException
 
@@ -533,7 +333,7 @@ def _run_rdflib(graph: Any, text: str, bindings: Mapping[str, Term], form: str, 
 # --------------------------------------------------------------------------------------------
 
 
-def _execute(text: str, form: str, bindings: Mapping[str, Term], *, endpoint: str | None,
+def _execute(text: str, form: QueryForm, bindings: Mapping[str, Term], *, endpoint: str | None,
              timeout: float, engine: str | None, store: Any, default_graph: str | None,
              where: str) -> QueryResult:
     prefixes = catalogue.declared_prefixes(text)
@@ -594,11 +394,13 @@ def _within(timeout: float | None, where: str, run: Callable[[], QueryResult]) -
     ok, value = outcome[0]
     if not ok:
         raise value
-    return value
+    result: QueryResult = value
+    return result
 
 
 def query(name: str, /, endpoint: str | None = None, *, timeout: float = DEFAULT_TIMEOUT,
-          engine: str | None = None, store: Any = None, default_graph: str | None = None,
+          engine: Engine | None = None, store: LocalStore | None = None,
+          default_graph: str | None = None,
           folder: str | Path | None = None, params: Mapping[str, Any] | None = None,
           **kwparams: Any) -> QueryResult:
     """Run the stored query ``name`` with its parameters; a :class:`QueryResult`.
@@ -616,12 +418,40 @@ def query(name: str, /, endpoint: str | None = None, *, timeout: float = DEFAULT
     bindings = bind(stored, given)
     where = str(stored.path) if stored.path else stored.name
     form = check_syntax(stored.text, where)
+    if endpoint is None:
+        _check_countries(stored, given, bindings, engine=engine, store=store, timeout=timeout)
     return _execute(stored.text, form, bindings, endpoint=endpoint, timeout=timeout,
                     engine=engine, store=store, default_graph=default_graph, where=where)
 
 
+def _check_countries(stored: StoredQuery, given: Mapping[str, Any],
+                     bindings: Mapping[str, Term], **local: Any) -> None:
+    """A country parameter typed as a slug or prefixed name (``kazakhstan``,
+    ``country:kazakstan``) must be a country of the local graph: a typo would otherwise give an
+    empty answer. The error names the closest countries."""
+    from kzgraph.iri_input import unknown_country
+    from kzgraph.namespaces import COUNTRY_SPACE
+    from kzgraph.parameters import is_country
+
+    for p in stored.parameters:
+        value = given.get(p.name)
+        if not (is_country(p) and isinstance(value, str) and "/" not in value):
+            continue
+        iri = bindings[p.variable].value
+        if not iri.startswith(COUNTRY_SPACE) or _execute(
+                f"ASK {{ <{iri}> ?p ?o }}", "ASK", {}, endpoint=None, default_graph=None,
+                where="country check", **local).boolean:
+            continue
+        known = _execute(f'SELECT DISTINCT ?c {{ ?c ?p ?o FILTER(STRSTARTS(STR(?c), '
+                         f'"{COUNTRY_SPACE}")) }}', "SELECT", {}, endpoint=None,
+                         default_graph=None, where="country check", **local)
+        raise unknown_country(iri, [row["c"].value for row in known.rows],
+                              what=f"query '{stored.name}': parameter '{p.name}'")
+
+
 def sparql(text: str, endpoint: str | None = None, *, timeout: float = DEFAULT_TIMEOUT,
-           engine: str | None = None, store: Any = None, default_graph: str | None = None,
+           engine: Engine | None = None, store: LocalStore | None = None,
+           default_graph: str | None = None,
            validate: bool = True, where: str = "query") -> QueryResult:
     """Run an ad-hoc SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE); a QueryResult.
 
@@ -631,8 +461,6 @@ def sparql(text: str, endpoint: str | None = None, *, timeout: float = DEFAULT_T
     if validate or endpoint is None:
         form = check_syntax(text, where)
     else:
-        form = catalogue.query_form(text) or ""
-        if not form:
-            check_syntax(text, where)  # raises: not a query
+        form = catalogue.query_form(text) or check_syntax(text, where)  # raises: not a query
     return _execute(text, form, {}, endpoint=endpoint, timeout=timeout, engine=engine,
                     store=store, default_graph=default_graph, where=where)

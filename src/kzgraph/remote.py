@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from kzgraph.errors import EndpointError
 from kzgraph.results import QueryResult, Term
+from kzgraph.sparql_lexer import QueryForm
 
 #: Characters of the server's answer kept on the error (the message shows one line of it).
 BODY_LIMIT = 4000
@@ -30,7 +31,7 @@ _REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not
 
 
 def user_agent() -> str:
-    from kzgraph import __version__
+    from kzgraph.version import __version__
 
     return f"kzgraph/{__version__}"
 
@@ -77,7 +78,7 @@ def _is_timeout(exc: BaseException) -> bool:
     return isinstance(reason, socket.timeout | TimeoutError)
 
 
-def run(endpoint: str, text: str, *, form: str, timeout: float = 30.0,
+def run(endpoint: str, text: str, *, form: QueryForm, timeout: float = 30.0,
         default_graph: str | None = None, prefixes: dict[str, str] | None = None) -> QueryResult:
     """Send the query ``text`` (already checked, parameters already bound) to ``endpoint``."""
     parts = urlsplit(endpoint)
@@ -134,7 +135,7 @@ def run(endpoint: str, text: str, *, form: str, timeout: float = 30.0,
     return _json_result(endpoint, form, body, content_type, text, prefixes)
 
 
-def _json_result(endpoint: str, form: str, body: bytes, content_type: str, text: str,
+def _json_result(endpoint: str, form: QueryForm, body: bytes, content_type: str, text: str,
                  prefixes: dict[str, str] | None) -> QueryResult:
     try:
         doc: Any = json.loads(body.decode("utf-8"))
@@ -170,7 +171,7 @@ def _json_result(endpoint: str, form: str, body: bytes, content_type: str, text:
     return QueryResult("SELECT", variables, rows, source=endpoint, query=text, prefixes=prefixes)
 
 
-def _graph_result(endpoint: str, form: str, body: bytes, content_type: str, text: str,
+def _graph_result(endpoint: str, form: QueryForm, body: bytes, content_type: str, text: str,
                   prefixes: dict[str, str] | None) -> QueryResult:
     import pyoxigraph as ox
 

@@ -14,15 +14,17 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast, overload
 
 from kzgraph.errors import InputError
+from kzgraph.namespaces import DISPLAY_PREFIXES, RDF_LANGSTRING, XSD, compact
+from kzgraph.sparql_lexer import QueryForm
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
+    import pyoxigraph
+    import rdflib
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 INTEGER_DATATYPES = frozenset(XSD + t for t in (
     "integer", "positiveInteger", "negativeInteger", "nonPositiveInteger", "nonNegativeInteger",
@@ -32,26 +34,7 @@ DECIMAL_DATATYPES = frozenset({XSD + "decimal"})
 FLOAT_DATATYPES = frozenset({XSD + "double", XSD + "float"})
 NUMERIC_DATATYPES = INTEGER_DATATYPES | DECIMAL_DATATYPES | FLOAT_DATATYPES
 
-#: Namespaces used to shorten IRIs in ``table`` and ``markdown`` output (a query's own
-#: PREFIX declarations come first).
-DISPLAY_PREFIXES = {
-    "dem": "https://w3id.org/kzgraph/ontology#",
-    "kz": "https://w3id.org/kzgraph/id/kz/",
-    "country": "https://w3id.org/kzgraph/id/country/",
-    "kzg": "https://w3id.org/kzgraph/id/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": XSD,
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "qb": "http://purl.org/linked-data/cube#",
-    "wd": "http://www.wikidata.org/entity/",
-}
-
 _TZ = re.compile(r"(Z|[+-]\d\d:\d\d)$")
-_LOCAL = re.compile(r"[\w\-]+(?:[\w.\-]*[\w\-])?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +129,7 @@ class Term:
             return cls("bnode", value.removeprefix("_:"))
         return cls("uri", value)
 
-    def to_oxigraph(self) -> Any:
+    def to_oxigraph(self) -> pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal:
         import pyoxigraph as ox
 
         if self.kind == "uri":
@@ -161,7 +144,7 @@ class Term:
             return ox.Literal(self.value)
         raise ValueError("an RDF-star triple term cannot be converted")
 
-    def to_rdflib(self) -> Any:
+    def to_rdflib(self) -> rdflib.URIRef | rdflib.BNode | rdflib.Literal:
         import rdflib
 
         if self.kind == "uri":
@@ -184,6 +167,11 @@ def _nt(term: Term) -> str:
     return term.n3()
 
 
+@overload
+def from_oxigraph(term: None) -> None: ...
+@overload
+def from_oxigraph(term: pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal
+                  | pyoxigraph.Triple) -> Term: ...
 def from_oxigraph(term: Any) -> Term | None:
     """A pyoxigraph term (or None, for an unbound variable) as a :class:`Term`."""
     if term is None:
@@ -199,6 +187,10 @@ def from_oxigraph(term: Any) -> Term | None:
     return Term("triple", str(term))
 
 
+@overload
+def from_rdflib(term: None) -> None: ...
+@overload
+def from_rdflib(term: rdflib.term.Node) -> Term: ...
 def from_rdflib(term: Any) -> Term | None:
     """An rdflib term (or None) as a :class:`Term`."""
     if term is None:
@@ -209,7 +201,7 @@ def from_rdflib(term: Any) -> Term | None:
         return Term("uri", str(term))
     if isinstance(term, rdflib.Literal):
         lexical = str(term)
-        if term.datatype is not None and str(term.datatype) == XSD + "decimal":
+        if term.datatype is not None and str(term.datatype) in DECIMAL_DATATYPES:
             lexical = _canonical_decimal(lexical)
         return Term.literal(lexical, str(term.datatype) if term.datatype else None,
                             term.language)
@@ -221,8 +213,6 @@ def from_rdflib(term: Any) -> Term | None:
 def _canonical_decimal(lexical: str) -> str:
     """An xsd:decimal as pyoxigraph writes it (481.0 -> 481, 2.50 -> 2.5), so that both
     engines print the same value the same way."""
-    from decimal import Decimal, InvalidOperation
-
     try:
         number = Decimal(lexical)
     except InvalidOperation:
@@ -233,18 +223,6 @@ def _canonical_decimal(lexical: str) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
-
-
-def compact(iri: str, prefixes: dict[str, str]) -> str:
-    """``prefix:local`` for an IRI in a known namespace, else the IRI itself."""
-    best = ""
-    best_prefix = ""
-    for prefix, ns in prefixes.items():
-        if iri.startswith(ns) and len(ns) > len(best):
-            local = iri[len(ns):]
-            if local == "" or _LOCAL.fullmatch(local):
-                best, best_prefix = ns, prefix
-    return f"{best_prefix}:{iri[len(best):]}" if best else iri
 
 
 class QueryResult:
@@ -258,7 +236,7 @@ class QueryResult:
 
     ``source`` says who answered (``oxigraph``, ``rdflib`` or the endpoint URL)."""
 
-    def __init__(self, form: str, variables: Sequence[str] = (),
+    def __init__(self, form: QueryForm, variables: Sequence[str] = (),
                  rows: Sequence[dict[str, Term]] = (), *, boolean: bool | None = None,
                  triples: Sequence[tuple[Term, Term, Term]] = (), source: str = "",
                  query: str = "", prefixes: dict[str, str] | None = None) -> None:
@@ -353,7 +331,9 @@ class QueryResult:
                              "or to_table()")
         import pyoxigraph as ox
 
-        triples = [ox.Triple(s.to_oxigraph(), p.to_oxigraph(), o.to_oxigraph())
+        # A graph's subjects are never literals and its predicates always IRIs.
+        triples = [ox.Triple(cast("ox.NamedNode | ox.BlankNode", s.to_oxigraph()),
+                             cast("ox.NamedNode", p.to_oxigraph()), o.to_oxigraph())
                    for s, p, o in self.triples]
         if fmt == "ntriples":
             return (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
@@ -363,7 +343,7 @@ class QueryResult:
         data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
         return (data or b"").decode()
 
-    def to_graph(self) -> Any:
+    def to_graph(self) -> rdflib.Graph:
         """The triples of a CONSTRUCT / DESCRIBE as an rdflib Graph."""
         import rdflib
 

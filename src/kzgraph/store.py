@@ -16,16 +16,25 @@ import contextlib
 import functools
 import json
 import os
-import re
-import stat
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kzgraph import paths as _paths
-from kzgraph.errors import InputError, RDFSyntaxError
+from kzgraph.errors import InputError
+from kzgraph.rdf_files import (
+    PathArg,
+    RdfFormat,
+    display_path,
+    expand_paths,
+    format_of,
+    from_oxigraph_error,
+    from_rdflib_error,
+    parse_oxigraph,
+    read_error,
+)
+from kzgraph.terms import rdflib_term
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
@@ -42,30 +51,6 @@ __all__ = [
     "oxigraph_store",
     "source_map",
 ]
-
-PathArg = str | os.PathLike[str]
-
-
-@dataclass(frozen=True)
-class _Format:
-    label: str  # for messages
-    rdflib: str  # rdflib parser name
-    oxigraph: str  # pyoxigraph.RdfFormat attribute
-
-
-_TURTLE = _Format("Turtle", "turtle", "TURTLE")
-_FORMATS: dict[str, _Format] = {
-    ".ttl": _TURTLE,
-    ".turtle": _TURTLE,
-    ".nt": _Format("N-Triples", "nt", "N_TRIPLES"),
-    ".jsonld": _Format("JSON-LD", "json-ld", "JSON_LD"),
-    ".rdf": _Format("RDF/XML", "xml", "RDF_XML"),
-    ".owl": _Format("RDF/XML", "xml", "RDF_XML"),
-}
-# A folder gives these (any case: data/x.TTL and x.turtle were once skipped without a word).
-_TURTLE_SUFFIXES = (".ttl", ".turtle")
-_SUPPORTED = "use .ttl (Turtle), .nt (N-Triples), .jsonld (JSON-LD) or .rdf/.owl (RDF/XML)"
-
 
 # ------------------------------------------------------------------------------------------
 # Which file describes which resource
@@ -144,221 +129,29 @@ def source_map(graph: rdflib.Graph) -> SourceMap:
 # ------------------------------------------------------------------------------------------
 
 
-def display_path(path: Path) -> str:
-    """How a file is named in messages: relative to the working directory when below it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
-def expand_paths(paths: Iterable[PathArg]) -> list[Path]:
-    """Files and folders -> the RDF files to read. A folder gives its Turtle files (``.ttl``,
-    ``.turtle``, any case; recursively, sorted); a file is kept as given. Duplicates are
-    dropped (first wins).
-
-    Raises InputError for a missing path, an empty folder or an unknown file extension."""
-    if isinstance(paths, (str, os.PathLike)):  # one path, not an iterable of characters
-        paths = [paths]
-    result: list[Path] = []
-    # Duplicates are told apart by (device, inode): one os.stat per file, where
-    # Path.resolve() would lstat every path component (0.35 s for 9,000 files).
-    seen: set[tuple[int, int]] = set()
-    for arg in paths:
-        path = Path(arg)
-        try:
-            st = os.stat(path)
-        except OSError:
-            st = None
-        if st is not None and stat.S_ISDIR(st.st_mode):
-            found = []
-            turtle = (p for p in path.rglob("*") if p.suffix.lower() in _TURTLE_SUFFIXES)
-            for file in sorted(turtle):
-                with contextlib.suppress(OSError):  # a dangling link is not a file
-                    info = os.stat(file)
-                    if stat.S_ISREG(info.st_mode):
-                        found.append((file, info))
-            if not found:
-                raise InputError("the folder holds no .ttl files", file=str(path),
-                                 hint="give Turtle files, or a folder that holds them")
-        elif st is not None and stat.S_ISREG(st.st_mode):
-            if path.suffix.lower() not in _FORMATS:
-                raise InputError(f"unsupported RDF file type {path.suffix or '(none)'!r}",
-                                 file=str(path), hint=_SUPPORTED)
-            found = [(path, st)]
-        elif st is not None:
-            raise InputError("not a regular file or folder", file=str(path))
-        else:
-            raise InputError("no such file or folder", file=str(path),
-                             hint="check the path (relative paths start at the current folder)")
-        for file, info in found:
-            if (info.st_dev, info.st_ino) not in seen:
-                seen.add((info.st_dev, info.st_ino))
-                result.append(file)
-    return result
-
-
-def _format_of(path: Path) -> _Format:
-    try:
-        return _FORMATS[path.suffix.lower()]
-    except KeyError:
-        raise InputError(f"unsupported RDF file type {path.suffix or '(none)'!r}",
-                         file=str(path), hint=_SUPPORTED) from None
-
-
 # ------------------------------------------------------------------------------------------
 # Parse errors -> file:line: message
 # ------------------------------------------------------------------------------------------
-
-# pyoxigraph prefixes its messages with the position, which we report separately:
-# "Parser error at line 3 column 11: ...", "... at line 3 between columns 1 and 6: ...",
-# "... between line 4 column 11 and line 6 column 1: ..."
-_OX_POSITION = re.compile(r"^Parser error (?:at|between) line [^:]*:\s*")
-_HINT_SYNTAX = ("fix the syntax at that position; an error reported at the start of a statement "
-                "often means the previous one lacks its closing ' .'")
-
-
-def _syntax_error(fmt: _Format, file: str, line: int | None, column: int | None,
-                  message: str) -> RDFSyntaxError:
-    where = f" (column {column})" if column else ""
-    return RDFSyntaxError(f"malformed {fmt.label}: {message.strip()}{where}", file=file,
-                          line=line, hint=_HINT_SYNTAX if line else None)
-
-
-def _starts_with_bom(path: Path) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(3) == b"\xef\xbb\xbf"
-    except OSError:
-        return False
-
-
-def _from_oxigraph_error(exc: SyntaxError, path: Path, fmt: _Format, file: str) -> RDFSyntaxError:
-    text = str(exc.args[0]) if exc.args else str(exc)
-    if _starts_with_bom(path):  # the parser names an invisible character instead
-        return RDFSyntaxError(f"the file starts with a UTF-8 byte-order mark (BOM), which "
-                              f"{fmt.label} does not allow", file=file, line=1,
-                              hint="save it as UTF-8 without BOM")
-    if "Invalid UTF-8" in text:
-        line = exc.lineno if isinstance(exc.lineno, int) and exc.lineno > 0 else None
-        return RDFSyntaxError(f"not UTF-8 text ({_OX_POSITION.sub('', text).strip()})",
-                              file=file, line=line,
-                              hint="RDF files are UTF-8: convert it, e.g. "
-                                   "iconv -f latin1 -t utf-8")
-    line = exc.lineno if isinstance(exc.lineno, int) and exc.lineno > 0 else None
-    column = exc.offset if isinstance(exc.offset, int) and exc.offset > 0 else None
-    if line is None:
-        # pyoxigraph's RDF/XML parser gives no position; rdflib's (SAX) does.
-        located = _locate_with_rdflib(path, fmt, file)
-        if located is not None:
-            return located
-    else:
-        last = _last_content_line(path)
-        if last is not None and line > last:
-            # "Unexpected end of file" points past the final newline: name the last line
-            # with content, where the unfinished statement is.
-            line, column = last, None
-    return _syntax_error(fmt, file, line, column, _OX_POSITION.sub("", text))
-
-
-def _last_content_line(path: Path) -> int | None:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    lines = re.split(r"\r\n|\r|\n", text)
-    for number in range(len(lines), 0, -1):
-        if lines[number - 1].strip():
-            return number
-    return None
-
-
-def _from_rdflib_error(exc: BaseException, fmt: _Format, file: str) -> RDFSyntaxError:
-    """rdflib's parsers report positions in different ways; normalise to a 1-based line."""
-    from xml.sax import SAXParseException
-
-    from rdflib.plugins.parsers.notation3 import BadSyntax
-
-    if isinstance(exc, BadSyntax):
-        # BadSyntax.lines is the parser's running line counter, which can already be past the
-        # error (e.g. at end of file); the character offset _i into the decoded document is
-        # exact, so count the newlines before it.
-        try:
-            text = exc._str.decode("utf-8")
-            index = int(exc._i)
-            line = text.count("\n", 0, index) + 1
-            column = index - (text.rfind("\n", 0, index) + 1) + 1
-        except (AttributeError, TypeError, ValueError, UnicodeDecodeError):
-            line, column = exc.lines + 1, None
-        return _syntax_error(fmt, file, line, column, str(exc._why))
-    if isinstance(exc, SAXParseException):
-        column = exc.getColumnNumber()
-        return _syntax_error(fmt, file, exc.getLineNumber(),
-                             column + 1 if isinstance(column, int) else None, exc.getMessage())
-    if isinstance(exc, json.JSONDecodeError):
-        return _syntax_error(fmt, file, exc.lineno, exc.colno, exc.msg)
-    return _syntax_error(fmt, file, None, None, str(exc) or type(exc).__name__)
-
-
-def _locate_with_rdflib(path: Path, fmt: _Format, file: str) -> RDFSyntaxError | None:
-    import rdflib
-
-    try:
-        rdflib.Graph().parse(str(path), format=fmt.rdflib)
-    except Exception as exc:  # any parser failure: we only want its position
-        error = _from_rdflib_error(exc, fmt, file)
-        return error if error.line is not None else None
-    return None
-
 
 # ------------------------------------------------------------------------------------------
 # Files -> rdflib.Graph
 # ------------------------------------------------------------------------------------------
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-
-def _parse_oxigraph(path: PathArg, fmt: _Format, file: str) -> Any:
-    """A pyoxigraph QuadParser over the file (lazy: syntax errors surface while iterating)."""
-    import pyoxigraph as ox
-
-    return ox.parse(path=str(path), format=getattr(ox.RdfFormat, fmt.oxigraph),
-                    base_iri=Path(path).resolve().as_uri(), rename_blank_nodes=True,
-                    without_named_graphs=True)
-
-
-def _read_error(exc: OSError, file: str) -> InputError:
-    return InputError(f"cannot read the file: {exc.strerror or exc}", file=file)
-
-
-def _load_oxigraph_into(graph: rdflib.Graph, path: Path, fmt: _Format, file: str,
+def _load_oxigraph_into(graph: rdflib.Graph, path: Path, fmt: RdfFormat, file: str,
                         sources: SourceMap, memo: dict[Any, Any]) -> None:
-    import pyoxigraph as ox
-    from rdflib import BNode, Literal, URIRef
-
-    named, blank, literal = ox.NamedNode, ox.BlankNode, ox.Literal
+    from rdflib import URIRef
 
     def convert(term: Any) -> Any:
-        kind = type(term)
-        if kind is named:
-            value: Any = URIRef(term.value)
-        elif kind is blank:
-            value = BNode(term.value)
-        elif kind is literal:
-            if term.language:
-                value = Literal(term.value, lang=term.language)
-            elif term.datatype.value == _XSD_STRING:
-                value = Literal(term.value)  # what rdflib's own parser gives for "..."
-            else:
-                value = Literal(term.value, datatype=URIRef(term.datatype.value))
-        else:
-            raise InputError("RDF-star triple terms are not supported", file=file)
+        try:
+            value = rdflib_term(term)
+        except TypeError:
+            raise InputError("RDF-star triple terms are not supported", file=file) from None
         memo[term] = value
         return value
 
     add = graph.store.add
     subjects: dict[Any, None] = {}
-    parser = _parse_oxigraph(path, fmt, file)
+    parser = parse_oxigraph(path, fmt, file)
     try:
         for quad in parser:
             s = memo.get(quad.subject)
@@ -373,9 +166,9 @@ def _load_oxigraph_into(graph: rdflib.Graph, path: Path, fmt: _Format, file: str
             subjects[s] = None
             add((s, p, o), graph, quoted=False)
     except SyntaxError as exc:
-        raise _from_oxigraph_error(exc, path, fmt, file) from None
+        raise from_oxigraph_error(exc, path, fmt, file) from None
     except OSError as exc:
-        raise _read_error(exc, file) from None
+        raise read_error(exc, file) from None
     sources._add_keys((node_key(s) for s in subjects), file)
     bound = {str(ns) for _, ns in graph.namespaces()}
     for prefix, namespace in (parser.prefixes or {}).items():
@@ -383,7 +176,7 @@ def _load_oxigraph_into(graph: rdflib.Graph, path: Path, fmt: _Format, file: str
             graph.bind(prefix, URIRef(namespace), override=False)
 
 
-def _load_rdflib_into(graph: rdflib.Graph, path: Path, fmt: _Format, file: str,
+def _load_rdflib_into(graph: rdflib.Graph, path: Path, fmt: RdfFormat, file: str,
                       sources: SourceMap) -> None:
     import rdflib
 
@@ -391,9 +184,9 @@ def _load_rdflib_into(graph: rdflib.Graph, path: Path, fmt: _Format, file: str,
     try:
         part.parse(str(path), format=fmt.rdflib)
     except OSError as exc:
-        raise _read_error(exc, file) from None
+        raise read_error(exc, file) from None
     except Exception as exc:  # every rdflib parser raises its own type
-        raise _from_rdflib_error(exc, fmt, file) from None
+        raise from_rdflib_error(exc, fmt, file) from None
     subjects: dict[Any, None] = {}
     add = graph.store.add
     for triple in part:
@@ -441,7 +234,7 @@ def load_files(paths: Iterable[PathArg], *, graph: rdflib.Graph | None = None,
     memo: dict[Any, Any] = {}  # one rdflib term per distinct term: fewer objects, faster
     with quiet_rdflib():
         for path in files:
-            fmt = _format_of(path)
+            fmt = format_of(path)
             file = display_path(path)
             if parser == "rdflib":
                 _load_rdflib_into(target, path, fmt, file, sources)
@@ -490,14 +283,14 @@ def iter_quads(files: Iterable[Path]) -> Iterator[pyoxigraph.Quad]:
     """The quads of every RDF file in turn (pyoxigraph terms, blank nodes distinct per file);
     errors name the file and line."""
     for path in files:
-        fmt = _format_of(path)
+        fmt = format_of(path)
         file = display_path(path)
         try:
-            yield from _parse_oxigraph(path, fmt, file)
+            yield from parse_oxigraph(path, fmt, file)
         except SyntaxError as exc:
-            raise _from_oxigraph_error(exc, path, fmt, file) from None
+            raise from_oxigraph_error(exc, path, fmt, file) from None
         except OSError as exc:
-            raise _read_error(exc, file) from None
+            raise read_error(exc, file) from None
 
 
 def _fill_store(store: pyoxigraph.Store, files: list[Path]) -> None:
@@ -513,7 +306,7 @@ def _cache_key(files: list[Path]) -> str:
 
     import pyoxigraph
 
-    from kzgraph import __version__
+    from kzgraph.version import __version__
 
     digest = hashlib.sha256()
     digest.update(f"kzgraph {__version__} pyoxigraph {pyoxigraph.__version__} "
@@ -522,7 +315,7 @@ def _cache_key(files: list[Path]) -> str:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise _read_error(exc, display_path(path)) from None
+            raise read_error(exc, display_path(path)) from None
         digest.update(f"{path.name}\0{len(data)}\0".encode())
         digest.update(data)
     return digest.hexdigest()
@@ -547,7 +340,7 @@ def _stat_signature(files: list[Path]) -> tuple[str, int] | None:
 
     import pyoxigraph
 
-    from kzgraph import __version__
+    from kzgraph.version import __version__
 
     digest = hashlib.sha256()
     digest.update(f"kzgraph {__version__} pyoxigraph {pyoxigraph.__version__} "

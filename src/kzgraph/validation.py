@@ -37,29 +37,26 @@ Blank nodes are numbered (``_:b1`` ...) in report order, so the output is stable
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import functools
 import json
-import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kzgraph import paths as _paths
 from kzgraph import store as _store
 from kzgraph.errors import InputError
+from kzgraph.namespaces import RDFS, SH, SKOS
+from kzgraph.shacl_engine import offline_and_quiet, run_pyshacl
 
 if TYPE_CHECKING:  # pragma: no cover
     import rdflib
 
 __all__ = ["ValidationReport", "ValidationResult", "validate"]
 
-SH = "http://www.w3.org/ns/shacl#"
 _SEVERITY_RANK = {"Violation": 0, "Warning": 1, "Info": 2}
-_LABELS = ("http://www.w3.org/2000/01/rdf-schema#label",
-           "http://www.w3.org/2004/02/skos/core#prefLabel")
+_LABELS = (RDFS + "label", SKOS + "prefLabel")
 
 
 @dataclass(frozen=True)
@@ -218,336 +215,8 @@ class _Compactor:
         return self.term(path) if "<" in path else self(path)
 
 
-# ------------------------------------------------------------------------------------------
-# Running pyshacl
-# ------------------------------------------------------------------------------------------
-
-
 #: Evaluate pyshacl's SPARQL (targets, constraints) with pyoxigraph; False: rdflib only.
 FAST_SPARQL = True
-
-_SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
-
-
-class _OxigraphMirror:
-    """A pyoxigraph copy of the data graph that answers pyshacl's SELECT and ASK queries.
-
-    rdflib's SPARQL engine needs seconds for the whole-graph queries of sh:SPARQLTarget and
-    SPARQL constraints (FILTER NOT EXISTS over every resource); pyoxigraph needs milliseconds.
-    Terms map back to the very rdflib terms of the data graph, blank nodes included, and
-    pyshacl's pre-bound variables ($this ...) become pyoxigraph substitutions (SEP-0007, the
-    pre-binding SHACL describes). A query pyoxigraph cannot run goes to rdflib."""
-
-    def __init__(self, graph: rdflib.Graph) -> None:
-        import pyoxigraph as ox
-
-        self._ox = ox
-        self.to_ox: dict[Any, Any] = {}
-        self.to_rdf: dict[Any, Any] = {}
-        convert = self._convert
-        self.store = ox.Store()
-        self.store.extend(ox.Quad(convert(s), convert(p), convert(o)) for s, p, o in graph)
-        self.prefixes = {prefix: str(ns) for prefix, ns in graph.namespaces()}
-        self.unsupported: set[str] = set()
-
-    def _convert(self, term: Any) -> Any:
-        found = self.to_ox.get(term)
-        if found is not None:
-            return found
-        from rdflib import BNode, Literal
-
-        ox = self._ox
-        if isinstance(term, Literal):
-            if term.language:
-                value = ox.Literal(str(term), language=term.language)
-            else:
-                value = ox.Literal(str(term),
-                                   datatype=ox.NamedNode(term.datatype) if term.datatype else None)
-        elif isinstance(term, BNode):
-            try:
-                value = ox.BlankNode(str(term))
-            except ValueError:  # an id pyoxigraph does not accept: a fresh one, mapped back
-                value = ox.BlankNode()
-        else:
-            value = ox.NamedNode(str(term))
-        self.to_ox[term] = value
-        self.to_rdf.setdefault(value, term)
-        return value
-
-    def _back(self, term: Any) -> Any:
-        found = self.to_rdf.get(term)
-        if found is not None:
-            return found
-        from rdflib import BNode, Literal, URIRef
-
-        ox = self._ox
-        if isinstance(term, ox.NamedNode):
-            return URIRef(term.value)
-        if isinstance(term, ox.BlankNode):
-            return BNode(term.value)
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-
-    def query(self, text: str, namespaces: Any, bindings: Any) -> Any:
-        """An rdflib Result, or None when rdflib should answer instead."""
-        if text in self.unsupported:
-            return None
-        from rdflib.query import Result
-        from rdflib.term import Variable
-
-        ox = self._ox
-        prefixes = ({str(k): str(v) for k, v in namespaces.items()} if namespaces
-                    else self.prefixes)
-        substitutions = ({ox.Variable(str(k)): self._convert(v) for k, v in bindings.items()}
-                         if bindings else None)
-        try:
-            answer = self.store.query(text, prefixes=prefixes, substitutions=substitutions)
-            if isinstance(answer, ox.QueryBoolean):
-                result = Result("ASK")
-                result.askAnswer = bool(answer)
-                return result
-            if not isinstance(answer, ox.QuerySolutions):  # CONSTRUCT / DESCRIBE
-                self.unsupported.add(text)
-                return None
-            names = [Variable(v.value) for v in answer.variables]
-            back = self._back
-            rows = [{name: back(value) for name, value in zip(names, solution, strict=True)
-                     if value is not None} for solution in answer]
-        except (SyntaxError, ValueError, TypeError, OSError, RuntimeError):
-            self.unsupported.add(text)
-            return None
-        result = Result("SELECT")
-        result.vars = names
-        result.bindings = rows
-        return result
-
-
-@functools.cache
-def _data_graph_class() -> type:
-    """A pyshacl DataGraph with fast SPARQL.
-
-    pyshacl hands the text of a SPARQL constraint or target to rdflib for every focus node.
-    Queries go to the pyoxigraph mirror when there is one; otherwise each distinct text is
-    parsed once (rdflib's pyparsing-based SPARQL parser takes ~10 ms per query) and the
-    prepared query, with the same namespaces, evaluates identically."""
-    from pyshacl.graph_abstraction import RdfLibDataGraph
-    from rdflib.plugins.sparql import prepareQuery
-
-    class FastSparqlDataGraph(RdfLibDataGraph):  # type: ignore[misc]
-        _kz_prepared: dict[Any, Any]
-        _kz_namespaces: dict[str, Any]
-        _kz_mirror: _OxigraphMirror | None
-
-        def register_custom_function(self, *args: Any, **kwargs: Any) -> Any:
-            self._kz_mirror = None  # SHACL functions are rdflib functions here
-            return super().register_custom_function(*args, **kwargs)
-
-        def query(self, query_object: Any, processor: Any = "sparql", result: Any = "sparql",
-                  initNs: Any = None, initBindings: Any = None,
-                  use_store_provided: bool = True, **kwargs: Any) -> Any:
-            if isinstance(query_object, str) and processor == "sparql" and not kwargs:
-                if _SERVICE.search(query_object):
-                    raise InputError("a SPARQL query in the shapes uses SERVICE; validation "
-                                     "is offline", hint="remove the SERVICE clause")
-                if self._kz_mirror is not None:
-                    answer = self._kz_mirror.query(query_object, initNs, initBindings)
-                    if answer is not None:
-                        return answer
-                if initNs:
-                    key: Any = (query_object, tuple(sorted(initNs.items())))
-                    namespaces = initNs
-                else:  # rdflib's default: the graph's own prefixes
-                    key, namespaces = query_object, self._kz_namespaces
-                prepared = self._kz_prepared.get(key)
-                if prepared is None:
-                    prepared = self._kz_prepared[key] = prepareQuery(query_object,
-                                                                      initNs=namespaces)
-                query_object, initNs = prepared, namespaces
-            return super().query(query_object, processor, result, initNs, initBindings,
-                                 use_store_provided, **kwargs)
-
-    return FastSparqlDataGraph
-
-
-def _fast_data_graph(graph: rdflib.Graph, *, mirror: bool) -> Any:
-    data_graph = _data_graph_class().from_rdflib_graph(graph)
-    data_graph._kz_prepared = {}
-    data_graph._kz_namespaces = dict(graph.namespaces())
-    data_graph._kz_mirror = _OxigraphMirror(graph) if mirror else None
-    return data_graph
-
-
-@contextlib.contextmanager
-def _offline_and_quiet() -> Iterator[None]:
-    """No graph loading from the web by SPARQL FROM clauses; no rdflib/pyshacl log noise
-    (ill-typed literals are reported by the shapes, not as logged tracebacks)."""
-    import rdflib.plugins.sparql as rdflib_sparql
-
-    loggers = [logging.getLogger(name) for name in ("rdflib", "pyshacl", "pyshacl-validate")]
-    levels = [log.level for log in loggers]
-    load_graphs = rdflib_sparql.SPARQL_LOAD_GRAPHS
-    rdflib_sparql.SPARQL_LOAD_GRAPHS = False
-    for log in loggers:
-        log.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        rdflib_sparql.SPARQL_LOAD_GRAPHS = load_graphs
-        for log, level in zip(loggers, levels, strict=True):
-            log.setLevel(level)
-
-
-def _clone_list(graph: Any, lnode: Any, target_graph: Any, keepid: bool = False,
-                recursion: int = 0, deep_clone: bool = False) -> Any:
-    """pyshacl's clone_list in linear time, with the same triples.
-
-    pyshacl copies an RDF list that is a result's sh:value into the report by
-    ``Collection.append``, which walks to the end of the list for every item: quadratic
-    (2,000 items: 25 s; 8,000: 6 min). Here each cell is linked as it is made."""
-    from pyshacl.rdfutil.clone import clone_node
-    from rdflib import RDF, BNode, URIRef
-
-    if isinstance(lnode, BNode):
-        head = BNode(str(lnode)) if keepid else BNode()
-    else:  # a list can be a named individual too
-        head = URIRef(str(lnode))
-    cell = None
-    for item in graph.items(lnode):
-        cloned = clone_node(graph, item, target_graph, recursion=recursion + 1,
-                            deep_clone=deep_clone)
-        if cell is None:
-            cell = head
-        else:
-            following = BNode()
-            target_graph.add((cell, RDF.rest, following))
-            cell = following
-        target_graph.add((cell, RDF.first, cloned))
-    if cell is not None:
-        target_graph.add((cell, RDF.rest, RDF.nil))
-    return head
-
-
-def _sparql_violations(self: Any, query: Any, init_binds: Any, target_graph: Any) -> list[Any]:
-    """pyshacl's SPARQLBasedConstraint._validate_sparql_query with the duplicate check in a
-    set: it searched the list of violations so far for each row (quadratic: 20,000 results
-    took minutes). Same violations, same order."""
-    results = target_graph.query(query, initBindings=init_binds)
-    if not results or len(results.bindings) < 1:
-        return []
-    violations: list[Any] = []
-    seen: set[Any] = set()
-    failed = False
-    for row in results:
-        var_dict = row.asdict()
-        if var_dict.pop("failure", None) is not None:
-            if not failed:
-                violations.append((True, var_dict))
-                failed = True
-            continue
-        path = var_dict.pop("path", None)
-        value = var_dict.pop("value", None)
-        this = var_dict.pop("this", None)
-        if path is None and value is None and this is None:
-            continue
-        try:
-            key: Any = (this, path, value, frozenset(var_dict.items()))
-            hash(key)
-        except TypeError:  # an unhashable binding: compare as pyshacl does
-            if (this, path, value, var_dict) in violations:
-                continue
-        else:
-            if key in seen:
-                continue
-            seen.add(key)
-        violations.append((this, path, value, var_dict))
-    return violations
-
-
-def _validation_report(cls: Any, sg: Any, conforms: bool, results: list[Any]) -> Any:
-    """pyshacl's Validator.create_validation_report with the text joined once: it grew the
-    text by += per result, which copies it every time (quadratic: 3,000 results took 35 s).
-    The same report graph and text."""
-    from pyshacl.consts import RDF_type, SH_conforms, SH_result, SH_ValidationReport
-    from pyshacl.rdfutil.clone import clone_blank_node
-    from rdflib import BNode, Graph, Literal, URIRef
-
-    if not conforms and not results:
-        raise RuntimeError("A Non-Conformant Validation Report must have at least one result.")
-    head = f"Validation Report\nConforms: {conforms}\n"
-    if results:
-        head += f"Results ({len(results)}):\n"
-    text = head + "".join(r[0] for r in sorted(results, key=lambda r: r[0]))
-    vg = Graph(bind_namespaces="core")
-    for prefix, namespace in sg.graph.namespace_manager.namespaces():
-        vg.namespace_manager.bind(prefix, namespace)
-    report = BNode()
-    vg.add((report, RDF_type, SH_ValidationReport))
-    vg.add((report, SH_conforms, Literal(conforms)))
-    cloned: dict[Any, Any] = {}
-    for _description, node, triples in results:
-        vg.add((report, SH_result, node))
-        for s, p, o in triples:
-            if isinstance(o, tuple):
-                source, value = o
-                if isinstance(value, Literal):
-                    o = value
-                elif (source, str(value)) in cloned:
-                    o = cloned[(source, str(value))]
-                elif isinstance(value, BNode):
-                    o = cloned[(source, str(value))] = clone_blank_node(source, value, vg,
-                                                                         keepid=True)
-                else:
-                    o = cloned[(source, str(value))] = URIRef(str(value))
-            vg.add((s, p, o))
-    return vg, text
-
-
-@contextlib.contextmanager
-def _linear_pyshacl() -> Iterator[None]:
-    from pyshacl.constraints.sparql.sparql_based_constraints import SPARQLBasedConstraint
-    from pyshacl.rdfutil import clone
-    from pyshacl.validator import Validator
-
-    original = clone.clone_list
-    original_sparql = SPARQLBasedConstraint._validate_sparql_query
-    clone.clone_list = _clone_list  # clone_blank_node looks it up in its module
-    SPARQLBasedConstraint._validate_sparql_query = _sparql_violations
-    original_report = Validator.__dict__["create_validation_report"]
-    Validator.create_validation_report = classmethod(_validation_report)
-    try:
-        yield
-    finally:
-        clone.clone_list = original
-        SPARQLBasedConstraint._validate_sparql_query = original_sparql
-        Validator.create_validation_report = original_report
-
-
-def _run_pyshacl(data: rdflib.Graph, shapes: rdflib.Graph, *,
-                 mirror: bool) -> tuple[bool, rdflib.Graph]:
-    import pyparsing
-    import pyshacl
-    from pyshacl.errors import ReportableRuntimeError, ValidationFailure
-
-    try:
-        with _linear_pyshacl():
-            conforms, report, _text = pyshacl.validate(
-                _fast_data_graph(data, mirror=mirror), shacl_graph=shapes, ont_graph=None,
-                inference="none", advanced=True, allow_warnings=True, inplace=True,
-                do_owl_imports=False, abort_on_first=False, meta_shacl=False, js=False)
-    except ReportableRuntimeError as exc:  # broken shapes: ShapeLoadError, ConstraintLoadError
-        raise InputError(f"the shapes cannot be used: {exc}",
-                         hint="fix the shapes files (see the SHACL reference linked above)"
-                         ) from None
-    except pyparsing.ParseBaseException as exc:
-        raise InputError(f"a SPARQL query in the shapes does not parse: {exc}",
-                         hint="fix the sh:select / sh:ask text in the shapes") from None
-    if isinstance(report, ValidationFailure):  # pyshacl returns, not raises, a SHACL failure
-        raise InputError(f"the shapes cannot be used: {report.message}",
-                         hint="fix the shapes files")
-    return bool(conforms), report
 
 
 # ------------------------------------------------------------------------------------------
@@ -585,7 +254,7 @@ def _named_ancestor(graph: rdflib.Graph, node: Any) -> Any:
     """The nearest IRI node that (through blank nodes and lists) refers to ``node``."""
     from rdflib import BNode
 
-    seen = set()
+    seen: set[Any] = set()
     current = node
     while isinstance(current, BNode) and current not in seen and len(seen) < 50:
         seen.add(current)
@@ -603,7 +272,7 @@ def _owner(graph: rdflib.Graph, node: Any) -> tuple[Any, tuple[str, ...]]:
 
     via: list[str] = []
     current = node
-    seen = set()
+    seen: set[Any] = set()
     while isinstance(current, BNode) and current not in seen and len(seen) < 50:
         seen.add(current)
         links = sorted(graph.subject_predicates(current),
@@ -644,7 +313,7 @@ def _details(graph: rdflib.Graph, node: Any) -> tuple[tuple[str | None, str], ..
 
     found: set[tuple[str, str]] = set()
     pending = list(graph.objects(node, URIRef(SH + "detail")))
-    seen = set()
+    seen: set[Any] = set()
     while pending:
         detail = pending.pop()
         if detail in seen:
@@ -789,10 +458,10 @@ def validate(paths: Iterable[_store.PathArg] | None = None,
         for prefix, namespace in data.namespaces():
             target.bind(prefix, namespace, override=False)
 
-    with _offline_and_quiet():
+    with offline_and_quiet():
         # Rules change the graph while validating, which a copy would not see.
-        conforms, report_graph = _run_pyshacl(target, shapes_graph,
-                                              mirror=FAST_SPARQL and not has_rules)
+        conforms, report_graph = run_pyshacl(target, shapes_graph,
+                                             mirror=FAST_SPARQL and not has_rules)
         results, labels = _results(report_graph, target, shapes_graph, sources)
 
     prefixes = {p: str(ns) for p, ns in shapes_graph.namespaces()}

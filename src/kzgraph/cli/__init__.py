@@ -10,6 +10,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from kzgraph.errors import EXIT_INPUT, KzgraphError
 
@@ -31,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from kzgraph import __version__
+    from kzgraph.version import __version__
 
     parser.add_argument("--version", action="version", version=f"kzgraph {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -77,7 +78,7 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM (a CI cancel, `kill`): unwinds like Ctrl-C, so temporary files are removed."""
 
 
-def _terminate_as_interrupt() -> object:
+def _terminate_as_interrupt() -> Any:
     """Raise Terminated on SIGTERM (main thread only); the handler it replaces."""
     import signal
     import threading

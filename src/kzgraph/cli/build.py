@@ -82,7 +82,7 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_site(args: argparse.Namespace) -> int:
-    from kzgraph.site import build_site
+    from kzgraph.release import build_site
 
     return _timed(
         lambda: build_site(args.out, endpoint=args.endpoint, download_base=args.download_base,

@@ -44,7 +44,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_factsheet(args: argparse.Namespace) -> int:
-    from kzgraph.factsheet import factsheet, write
+    from kzgraph.factsheets import factsheet, write
 
     text = factsheet(args.country, args.fmt, graph=args.graph, endpoint=args.endpoint,
                      default_graph=args.default_graph, timeout=args.timeout)

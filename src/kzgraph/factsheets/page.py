@@ -1,0 +1,79 @@
+"""The page model of a factsheet: the look-ups plus every section's data, in page order, and
+what none of the sections shows ("Further facts"), so that no fact of the graph is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from kzgraph.factsheets.page_data import PageData
+from kzgraph.factsheets.sections import (
+    annex,
+    facts,
+    footnotes,
+    obstacles,
+    policy,
+    spotlight,
+    terminology,
+    trends,
+)
+from kzgraph.factsheets.values import (
+    HEADINGS,
+    SECTIONS,
+    _val,
+)
+
+if TYPE_CHECKING:
+    from kzgraph.results import Term
+
+
+class Page(PageData):
+    """What the templates render: the sections' data plus the per-resource look-ups (marks,
+    gaps, notes, texts, links) the templates call while rendering."""
+
+    def __init__(self, run: Callable[..., list[dict[str, Term]]], country: str) -> None:
+        super().__init__(run, country)
+        self.facts = facts(self)
+        self.terminology = terminology(self)
+        self.policy = policy(self)
+        self.trends = trends(self)
+        self.obstacles = obstacles(self)
+        self.spotlight = spotlight(self)
+        self.annex = annex(self)
+        self.footnotes = footnotes(self)
+        self.further = self._further()
+        self.headings = HEADINGS
+        self.sections = SECTIONS
+        self.reset()
+
+    # -- What no section shows ------------------------------------------------------------------
+    def _further(self) -> dict[str, list[dict[str, Any]]]:
+        """Resources of the factsheet that none of the sections above shows, by section type
+        (a graph may hold kinds of facts this page does not know yet)."""
+        self._resource_rows = self._run("factsheet-resources")
+        return self._unshown(set(self._shown))
+
+    def _unshown(self, shown: set[str]) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        seen: set[str] = set()
+        for row in self._resource_rows:
+            iri = _val(row, "resource")
+            if not iri or iri in shown or iri in seen:
+                continue
+            seen.add(iri)
+            section = self._sections.get(_val(row, "section") or "", {})
+            kind = (_val(section, "sectionType") or "").rsplit("/", 1)[-1] or "annex"
+            cls = (_val(row, "class") or "").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+            out.setdefault(kind, []).append({
+                "iri": iri, "label": _val(row, "label") or iri, "class": cls,
+                "descriptions": self.texts(iri, "description"),
+                "figure": self._observation(iri),
+            })
+        return out
+
+    def settle(self, anchored: set[str]) -> None:
+        """After a first rendering: list under "Further facts" what the sections meant to
+        show but did not (a template that skips an empty field, say), so nothing is lost."""
+        listed = {x["iri"] for items in self.further.values() for x in items}
+        self.further = self._unshown(anchored - listed)

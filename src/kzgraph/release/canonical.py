@@ -1,0 +1,116 @@
+"""The canonical form of a graph: its triples read from the files, blank nodes relabelled from
+their content and surroundings, sorted, so that two builds of one commit are byte-identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kzgraph.namespaces import (
+    RDF_TYPE,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyoxigraph
+
+
+def read_triples(paths: Sequence[Path]) -> set[pyoxigraph.Triple]:
+    """The files' triples, parsed by pyoxigraph (errors carry file and line). Not through
+    rdflib: canonical_triples relabels blank nodes anyway (N=100: 0.8 s instead of 3.5 s)."""
+    import pyoxigraph as ox
+
+    from kzgraph.store import iter_quads
+
+    return {ox.Triple(q.subject, q.predicate, q.object) for q in iter_quads(paths)}
+
+
+def _key(term: Any, cache: dict[Any, str]) -> str:
+    k = cache.get(term)
+    if k is None:
+        k = str(term)
+        cache[term] = k
+    return k
+
+
+def canonical_triples(triples: Iterable[pyoxigraph.Triple]) -> list[pyoxigraph.Triple]:
+    """The triples with blank nodes relabelled from their content, sorted.
+
+    Labels come from colour refinement: each blank node's colour starts as a hash of its
+    non-blank neighbours (predicate + term, both directions) and is refined with its blank
+    neighbours' colours until the partition stops splitting. Blank nodes that still share a
+    colour are (in all practical graphs) interchangeable, so the order in which they get the
+    suffixes ``_1``, ``_2`` does not change the output. Sorted: subjects (IRIs before blank
+    nodes), rdf:type first, then predicate and object in N-Triples order."""
+    import pyoxigraph as ox
+
+    triples = set(triples)
+    bnodes: dict[Any, None] = {}
+    out_edges: dict[Any, list[tuple[str, Any]]] = {}
+    in_edges: dict[Any, list[tuple[str, Any]]] = {}
+    keys: dict[Any, str] = {}
+    for t in triples:
+        s, p, o = t.subject, t.predicate, t.object
+        if isinstance(s, ox.BlankNode):
+            bnodes[s] = None
+            out_edges.setdefault(s, []).append((_key(p, keys), o))
+        if isinstance(o, ox.BlankNode):
+            bnodes[o] = None
+            in_edges.setdefault(o, []).append((_key(p, keys), s))
+
+    if bnodes:
+        colour = {b: "" for b in bnodes}
+        classes = 1
+        for _ in range(len(bnodes) + 1):
+
+            def show(term: Any, colour: dict[Any, str] = colour) -> str:
+                return "_:" + colour[term] if isinstance(term, ox.BlankNode) else _key(term, keys)
+
+            new: dict[Any, str] = {}
+            for b in bnodes:
+                parts = sorted(f">{p} {show(o)}" for p, o in out_edges.get(b, ()))
+                parts += sorted(f"<{p} {show(s)}" for p, s in in_edges.get(b, ()))
+                h = hashlib.sha256(colour[b].encode())
+                h.update("\n".join(parts).encode())
+                new[b] = h.hexdigest()
+            n = len(set(new.values()))
+            colour = new
+            if n == classes:
+                break
+            classes = n
+        groups: dict[str, list[Any]] = {}
+        for b, c in colour.items():
+            groups.setdefault(c, []).append(b)
+        rename: dict[Any, Any] = {}
+        for c, members in groups.items():
+            members.sort(key=str)
+            for i, b in enumerate(members):
+                label = "b" + c[:16] + (f"_{i + 1}" if len(members) > 1 else "")
+                rename[b] = ox.BlankNode(label)
+        triples = {
+            ox.Triple(rename.get(t.subject, t.subject), t.predicate, rename.get(t.object, t.object))
+            if (isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode))
+            else t
+            for t in triples
+        }
+    return sort_triples(triples)
+
+
+def sort_triples(triples: Iterable[pyoxigraph.Triple]) -> list[pyoxigraph.Triple]:
+    import pyoxigraph as ox
+
+    keys: dict[Any, str] = {}
+
+    def order(t: Any) -> tuple[int, str, int, str, str]:
+        s = t.subject
+        return (
+            1 if isinstance(s, ox.BlankNode) else 0,
+            _key(s, keys),
+            0 if t.predicate.value == RDF_TYPE else 1,
+            _key(t.predicate, keys),
+            _key(t.object, keys),
+        )
+
+    return sorted(triples, key=order)

@@ -1,0 +1,129 @@
+"""The release folder on disk: refuse to replace what is not a previous build, write into a
+temporary folder beside it, swap it into place by rename, and write SHA256SUMS.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from kzgraph.errors import InputError
+
+MARKER = ".kzgraph-build"
+
+SUMS = "SHA256SUMS"
+
+
+def check_out_dir(out: Path, *, force: bool = False) -> None:
+    """Refuse (exit 2) to replace anything that is not a previous kzgraph build, or a build
+    with files added to it (not in its SHA256SUMS), unless ``force``."""
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise InputError(f"{out} exists and is not a folder; not replacing it",
+                         hint="choose another --out")
+    if out.is_dir() and not (out / MARKER).is_file() and any(out.iterdir()):
+        raise InputError(
+            f"{out} exists and is not a kzgraph build (no {MARKER} in it); not replacing it",
+            hint="choose another --out, or remove the folder yourself",
+        )
+    if out.is_dir() and not force:
+        added = _added_files(out)
+        if added:
+            shown = ", ".join(added[:3]) + (f" and {len(added) - 3} more" if len(added) > 3
+                                            else "")
+            raise InputError(f"{out} holds files kzgraph did not write ({shown}); a rebuild "
+                             "replaces the whole folder, so it is left alone",
+                             hint="move them out of it (or add them after building), or pass "
+                                  "--force to replace the folder and lose them")
+
+
+def _added_files(out: Path) -> list[str]:
+    """Files in a previous build that its SHA256SUMS does not list (the user's additions)."""
+    try:
+        listed = {line.split("  ", 1)[1] for line in
+                  (out / SUMS).read_text(encoding="utf-8").splitlines() if "  " in line}
+    except (OSError, UnicodeDecodeError):
+        listed = set()
+    return sorted(rel for rel in (p.relative_to(out).as_posix() for p in out.rglob("*")
+                                  if p.is_file() or p.is_symlink())
+                  if rel not in listed and rel != SUMS)
+
+
+def write_sums(folder: Path) -> None:
+    """SHA256SUMS of every file under folder (sorted paths, `sha256sum -c` format)."""
+    lines = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = path.relative_to(folder).as_posix()
+        if rel == SUMS:
+            continue
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        lines.append(f"{digest}  {rel}\n")
+    tmp = folder / (SUMS + ".tmp")
+    tmp.write_text("".join(lines), encoding="utf-8")
+    os.replace(tmp, folder / SUMS)
+
+
+def _umask_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o777 & ~mask
+
+
+def _remove_abandoned(out: Path) -> None:
+    """Remove the temporary folders of builds of ``out`` whose process is gone (killed
+    before it could clean up); a running build's folder (its pid alive) is left alone."""
+    for kind in ("tmp", "old"):
+        for folder in out.parent.glob(f".{glob.escape(out.name)}.kzgraph-{kind}-*"):
+            m = re.match(r"(\d+)-", folder.name.rsplit(f".kzgraph-{kind}-", 1)[1])
+            if m is None or _alive(int(m.group(1))):
+                continue
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process: alive
+        return True
+    return True
+
+
+def new_temp_dir(out: Path) -> Path:
+    """A temporary folder beside out (same file system, so the final rename is atomic),
+    named with this process's id; abandoned ones of earlier builds are removed."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.kzgraph-tmp-{os.getpid()}-",
+                                dir=out.parent))
+    tmp.chmod(_umask_mode())
+    return tmp
+
+
+def swap_into_place(tmp: Path, out: Path) -> None:
+    """Replace out by tmp: rename out aside, rename tmp in, delete the old one."""
+    if not out.exists():
+        os.rename(tmp, out)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.kzgraph-old-{os.getpid()}-",
+                                dir=out.parent))
+    old.rmdir()
+    os.rename(out, old)
+    try:
+        os.rename(tmp, out)
+    except OSError:
+        os.rename(old, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def remove_own_temp_dirs(out: Path) -> None:
+    """Remove this process's temporary folders beside ``out``: by name, not by a variable,
+    since a signal can arrive after a folder is made and before the caller holds its path."""
+    for mine in out.parent.glob(f".{glob.escape(out.name)}.kzgraph-tmp-{os.getpid()}-*"):
+        shutil.rmtree(mine, ignore_errors=True)

@@ -1,0 +1,303 @@
+"""``kzgraph build``: the release folder (downloads, VoID/DCAT description, checksums, site).
+
+Layout of ``DIR`` (default ``dist/``)::
+
+    kzgraph.{ttl,nt,jsonld,rdf}    the whole graph (ontology + data)
+    ontology.{ttl,nt,jsonld,rdf}   ontology/ alone (OWL ontology, concept schemes, imports)
+    shapes.{ttl,nt,jsonld,rdf}     shapes/ alone (SHACL)
+    context.jsonld                 the JSON-LD @context of the project's prefixes
+    void.{ttl,nt,jsonld,rdf}       VoID + DCAT description of the above
+    site/                          the static site (see kzgraph.release.site)
+    .kzgraph-build                 marker: this folder is a kzgraph build (may be replaced)
+    SHA256SUMS                     `sha256sum -c SHA256SUMS` checks every other file
+
+Determinism (two builds of one commit are byte-identical):
+- blank nodes are relabelled from a hash of their content and surroundings (colour
+  refinement, see :func:`canonical_triples`), never from parser-assigned ids;
+- every serialisation is written from the sorted triple list (N-Triples lines sorted
+  byte-wise, Turtle/RDF/XML subjects sorted, JSON-LD nodes and keys sorted);
+- dates come from ``SOURCE_DATE_EPOCH``, else the git commit date of HEAD, else the
+  ontology's dcterms:issued -- never the wall clock.
+
+Safety: the graph is validated first and an invalid graph is refused (ValidationFailed,
+exit 1); everything is written into a temporary folder beside ``DIR`` that replaces ``DIR``
+by rename only after success; a ``DIR`` that exists and is not a kzgraph build (no marker,
+not empty) is never touched (InputError, exit 2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from kzgraph.errors import InputError, KzgraphError, ValidationFailed
+from kzgraph.namespaces import (
+    OWL,
+)
+from kzgraph.release.bundle import (
+    DEFAULT_DOWNLOAD_BASE,
+    PARTS,
+    FileInfo,
+    PrefixMap,
+    Release,
+    bundle_files,
+    ontology_value,
+    read_prefixes,
+    read_queries,
+    release_dates,
+    statistics,
+)
+from kzgraph.release.canonical import canonical_triples, read_triples
+from kzgraph.release.folder import (
+    MARKER,
+    check_out_dir,
+    new_temp_dir,
+    remove_own_temp_dirs,
+    swap_into_place,
+    write_sums,
+)
+from kzgraph.release.serialise import FORMATS, serialise
+from kzgraph.release.void import void_triples
+
+
+def validate_bundle(root: Path) -> None:
+    """Validate ontology + data against the shapes; raise ValidationFailed (with .report)."""
+    from kzgraph.validation import validate
+
+    report = validate(paths=bundle_files(root, "data"), shapes=bundle_files(root, "shapes"),
+                      ontology=bundle_files(root, "ontology"))
+    if not report.conforms:
+        raise ValidationFailed(
+            "the graph does not conform to the shapes; nothing was written. Fix what the "
+            "report lists (also: `kzgraph validate`) and build again", report=report
+        )
+
+
+def _conforms(root: str) -> str:
+    """In the second process: "conforms", "fails" or "error" (the details are recomputed in
+    the parent, so nothing but a string crosses the process boundary)."""
+    try:
+        validate_bundle(Path(root))
+    except ValidationFailed:
+        return "fails"
+    except Exception:
+        return "error"
+    return "conforms"
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    """In the validation worker: Ctrl-C reaches the whole process group; the parent stops
+    the worker, which would otherwise print its own traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class _Validation:
+    """The bundle validated in a second process while this one writes the release (pySHACL is
+    pure Python: a thread would not use the second CPU). ``wait()`` returns when the graph
+    conforms; otherwise it validates again here, which raises the ValidationFailed (with its
+    report) or the InputError a user should see. On one CPU it validates at once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._pool: Any = None
+        self._future: Any = None
+        if (os.cpu_count() or 1) < 2:
+            validate_bundle(root)
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn, not fork: the parent may hold threads (RocksDB, pyoxigraph).
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_leave_interrupts_to_the_parent)
+        self._future = self._pool.submit(_conforms, str(root))
+
+    def wait(self) -> None:
+        if self._future is None:
+            return
+        try:
+            status = self._future.result()
+        except Exception:  # the process died (e.g. out of memory): find out here
+            status = "error"
+        self.close()
+        if status != "conforms":
+            validate_bundle(self.root)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._future = None
+            for process in list(getattr(self._pool, "_processes", {}).values()):
+                process.kill()  # do not wait for a validation nobody needs any more
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def load_release(
+    root: str | Path | None = None,
+    *,
+    endpoint: str | None = None,
+    download_base: str | None = None,
+    validate: bool = True,
+) -> Release:
+    """Validate (unless told not to: tests of the writer only) and load the bundle at root."""
+    from kzgraph.paths import bundle_root
+    from kzgraph.version import __version__
+
+    root = Path(root) if root is not None else bundle_root()
+    onto_files = bundle_files(root, "ontology")
+    data_files = bundle_files(root, "data")
+    shape_files = bundle_files(root, "shapes")
+    if not onto_files:
+        raise InputError(f"no ontology files under {root / 'ontology'}",
+                         hint="set KZGRAPH_HOME to a folder holding ontology/, data/, shapes/")
+    if validate:
+        validate_bundle(root)
+    onto_raw = read_triples(onto_files)
+    data_raw = read_triples(data_files)
+    shapes_raw = read_triples(shape_files)
+    ontology = canonical_triples(onto_raw)
+    graph = canonical_triples(onto_raw | data_raw)
+    shapes = canonical_triples(shapes_raw)
+    prefixes = PrefixMap(read_prefixes([*onto_files, *data_files, *shape_files]))
+    issued, modified = release_dates(root, ontology)
+    endpoint = endpoint or os.environ.get("KZGRAPH_SPARQL_ENDPOINT") or None
+    download_base = (download_base or os.environ.get("KZGRAPH_DOWNLOAD_BASE")
+                     or DEFAULT_DOWNLOAD_BASE)
+    if not download_base.endswith("/"):
+        download_base += "/"
+    version = ontology_value(ontology, OWL + "versionInfo") or __version__
+    rel = Release(root, graph, ontology, shapes, prefixes, version, issued, modified,
+                  endpoint, download_base, read_queries(root))
+    rel.counts = statistics(graph)
+    return rel
+
+
+def release_files(rel: Release) -> dict[str, bytes]:
+    """name -> bytes of every top-level file of the release (the site excluded)."""
+    files: dict[str, bytes] = {}
+    infos: list[FileInfo] = []
+    for part in PARTS:
+        for ext, (_fmt, media, _label) in FORMATS.items():
+            data = serialise(rel.part(part), ext, rel.prefixes)
+            name = f"{part}.{ext}"
+            files[name] = data
+            infos.append(FileInfo(name, part, ext, media, len(data),
+                                  hashlib.sha256(data).hexdigest()))
+    context = {"@context": rel.prefixes.jsonld_context()}
+    files["context.jsonld"] = (json.dumps(context, indent=1, sort_keys=True) + "\n").encode()
+    void = void_triples(rel, infos)
+    for ext in FORMATS:
+        files[f"void.{ext}"] = serialise(void, ext, rel.prefixes)
+    files[MARKER] = (json.dumps({"generator": "kzgraph build", "version": rel.version},
+                                sort_keys=True) + "\n").encode()
+    return files
+
+
+def file_infos(files: dict[str, bytes]) -> list[FileInfo]:
+    """The downloadable files in landing-page order (marker left out)."""
+    infos = []
+    for name, data in files.items():
+        if name == MARKER:
+            continue
+        stem, _, ext = name.partition(".")
+        media = FORMATS[ext][1] if ext in FORMATS else "application/ld+json"
+        part = stem if stem in PARTS or stem == "void" else "context"
+        infos.append(FileInfo(name, part, ext, media, len(data),
+                              hashlib.sha256(data).hexdigest()))
+    return infos
+
+
+def build(
+    out: str | Path = "dist",
+    *,
+    root: str | Path | None = None,
+    endpoint: str | None = None,
+    download_base: str | None = None,
+    site: bool = True,
+    force: bool = False,
+) -> Path:
+    """Build the release folder (downloads, VoID, site, SHA256SUMS) at ``out``.
+
+    ``root`` is the bundle (default: kzgraph.paths.bundle_root()); ``endpoint`` the SPARQL
+    endpoint to advertise (default: $KZGRAPH_SPARQL_ENDPOINT); ``download_base`` the URL the
+    files are published under (default: $KZGRAPH_DOWNLOAD_BASE or https://w3id.org/kzgraph/dist/).
+    Raises ValidationFailed (exit 1) for an invalid graph and InputError (exit 2) for an
+    unusable bundle or a foreign ``out`` (or a previous build with files added to it, unless
+    ``force``); in both cases nothing is written. Returns ``out``."""
+    from kzgraph.paths import bundle_root
+
+    out = Path(out).absolute()
+    check_out_dir(out, force=force)
+    bundle = Path(root) if root is not None else bundle_root()
+    validation = _Validation(bundle)  # alongside the writing; checked before anything moves
+    try:
+        rel = load_release(bundle, endpoint=endpoint, download_base=download_base,
+                           validate=False)
+        files = release_files(rel)
+        tmp = new_temp_dir(out)
+        for name, data in files.items():
+            (tmp / name).write_bytes(data)
+        if site:
+            from kzgraph.release.site import render_site
+
+            render_site(rel, tmp / "site", file_infos(files), downloads=files)
+        validation.wait()
+        write_sums(tmp)
+        swap_into_place(tmp, out)
+    except BaseException as exc:
+        remove_own_temp_dirs(out)
+        if isinstance(exc, Exception) and not isinstance(exc, KzgraphError):
+            validation.wait()  # an invalid graph explains a crash better than its symptom
+        raise
+    finally:
+        validation.close()
+    return out
+
+
+def build_site(
+    out: str | Path = "dist",
+    *,
+    root: str | Path | None = None,
+    endpoint: str | None = None,
+    download_base: str | None = None,
+    force: bool = False,
+) -> Path:
+    """(Re)build only ``out/site/`` from the current graph; the downloads in ``out`` are
+    left alone (the landing page lists the current graph's files and links those present
+    in ``out`` with the same checksum). ``out`` is created if missing; a foreign ``out`` is
+    refused (InputError, exit 2); an invalid graph is refused (ValidationFailed, exit 1).
+    SHA256SUMS of ``out`` is rewritten. Returns the site folder."""
+    from kzgraph.release.site import render_site
+
+    out = Path(out).absolute()
+    check_out_dir(out, force=force)
+    rel = load_release(root, endpoint=endpoint, download_base=download_base)
+    files = release_files(rel)
+    present = set()
+    for name, data in files.items():
+        path = out / name
+        if path.is_file() and path.stat().st_size == len(data) and \
+                hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(data).digest():
+            present.add(name)
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / "site"
+    tmp = new_temp_dir(target)
+    try:
+        render_site(rel, tmp, file_infos(files), present, files)
+        swap_into_place(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+    if not (out / MARKER).exists():
+        (out / MARKER).write_bytes(files[MARKER])
+    write_sums(out)
+    return target

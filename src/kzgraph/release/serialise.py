@@ -1,0 +1,210 @@
+"""The release's four serialisations (Turtle, N-Triples, JSON-LD, RDF/XML), written from the
+sorted triple list with the project's prefixes, so that the bytes depend on the triples alone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from kzgraph.errors import InputError
+from kzgraph.namespaces import (
+    RDF_TYPE,
+    XSD,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyoxigraph
+
+
+#: extension -> (pyoxigraph format name or "jsonld", media type, label)
+FORMATS: dict[str, tuple[str, str, str]] = {
+    "ttl": ("TURTLE", "text/turtle", "Turtle"),
+    "nt": ("N_TRIPLES", "application/n-triples", "N-Triples"),
+    "jsonld": ("jsonld", "application/ld+json", "JSON-LD"),
+    "rdf": ("RDF_XML", "application/rdf+xml", "RDF/XML"),
+}
+
+
+#: JSON-LD 1.1 uses a term as a prefix only if its IRI ends with a gen-delim character.
+_GEN_DELIMS = tuple(":/?#[]@")
+
+_SAFE_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+
+
+class PrefixMap:
+    """IRI <-> compact IRI with the project's prefixes (longest namespace wins)."""
+
+    def __init__(self, prefixes: dict[str, str]) -> None:
+        self.prefixes = dict(prefixes)
+        self._by_ns = sorted(((ns, p) for p, ns in prefixes.items()), key=lambda x: -len(x[0]))
+        self._ns_of: dict[str, str] = {ns: p for p, ns in prefixes.items()}
+        self._cache: dict[str, tuple[str, str] | None] = {}
+        self._term_prefix: dict[Any, str | None] = {}
+
+    def split(self, iri: str) -> tuple[str, str] | None:
+        """(prefix, local) for an IRI that a declared namespace covers with a safe local
+        name, else None."""
+        if iri in self._cache:
+            return self._cache[iri]
+        found: tuple[str, str] | None = None
+        cut = max(iri.rfind("#"), iri.rfind("/")) + 1
+        candidates = []
+        if cut and iri[:cut] in self._ns_of:
+            candidates.append((iri[:cut], self._ns_of[iri[:cut]]))
+        candidates += [(ns, p) for ns, p in self._by_ns if iri.startswith(ns)]
+        for ns, p in candidates:
+            local = iri[len(ns):]
+            if local == "" or _SAFE_LOCAL.match(local):
+                found = (p, local)
+                break
+        self._cache[iri] = found
+        return found
+
+    def curie(self, iri: str) -> str:
+        hit = self.split(iri)
+        return f"{hit[0]}:{hit[1]}" if hit else iri
+
+    def used(self, triples: Iterable[pyoxigraph.Triple]) -> dict[str, str]:
+        """The prefixes the IRIs of these triples (incl. datatypes) need."""
+        import pyoxigraph as ox
+
+        terms: set[Any] = set()
+        for t in triples:
+            terms.add(t.subject)
+            terms.add(t.predicate)
+            terms.add(t.object)
+        used: set[str] = set()
+        cache = self._term_prefix
+        for term in terms:
+            if term in cache:
+                prefix = cache[term]
+            else:
+                if isinstance(term, ox.NamedNode):
+                    hit = self.split(term.value)
+                elif isinstance(term, ox.Literal):
+                    hit = self.split(term.datatype.value)
+                else:
+                    hit = None
+                prefix = cache[term] = hit[0] if hit else None
+            if prefix:
+                used.add(prefix)
+        return {p: self.prefixes[p] for p in sorted(used)}
+
+    def jsonld_context(self, prefixes: dict[str, str] | None = None) -> dict[str, str]:
+        items = (prefixes if prefixes is not None else self.prefixes).items()
+        return {p: ns for p, ns in sorted(items) if ns.endswith(_GEN_DELIMS)}
+
+
+def jsonld_bytes(triples: Sequence[pyoxigraph.Triple], pm: PrefixMap) -> bytes:
+    """Compact JSON-LD, flattened: {"@context": {...}, "@graph": [nodes]} with the context
+    inline (so that every parser reads it offline; context.jsonld holds the same mapping).
+    Literal lexical forms are kept as strings; nodes, keys and values in sorted order, one
+    node per line."""
+    import pyoxigraph as ox
+
+    context = pm.jsonld_context(pm.used(triples))
+    compactable = set(context)
+    cache: dict[str, str] = {}
+
+    def compact(iri: str) -> str:
+        hit = cache.get(iri)
+        if hit is None:
+            sp = pm.split(iri)
+            hit = f"{sp[0]}:{sp[1]}" if sp and sp[0] in compactable and sp[1] else iri
+            cache[iri] = hit
+        return hit
+
+    def node_id(term: Any) -> str:
+        return f"_:{term.value}" if isinstance(term, ox.BlankNode) else compact(term.value)
+
+    def value(term: Any) -> Any:
+        if isinstance(term, ox.Literal):
+            if term.language:
+                return {"@value": term.value, "@language": term.language}
+            dt = term.datatype.value
+            if dt == XSD + "string":
+                return term.value
+            return {"@value": term.value, "@type": compact(dt)}
+        return {"@id": node_id(term)}
+
+    nodes: dict[str, dict[str, Any]] = {}
+    for t in triples:
+        sid = node_id(t.subject)
+        node = nodes.get(sid)
+        if node is None:
+            node = nodes[sid] = {"@id": sid}
+        if t.predicate.value == RDF_TYPE and not isinstance(t.object, ox.Literal):
+            node.setdefault("@type", []).append(node_id(t.object))
+        else:
+            node.setdefault(compact(t.predicate.value), []).append(value(t.object))
+    # One node per line: diff-friendly, and json's C encoder (not used with indent) is fast.
+    def dump(obj: Any) -> str:
+        return json.dumps(obj, ensure_ascii=False, sort_keys=True)
+
+    body = ",\n".join(dump(node) for node in nodes.values())
+    text = f'{{"@context": {dump(context)},\n"@graph": [\n{body}\n]}}\n'
+    return text.encode("utf-8")
+
+
+def ntriples_bytes(triples: Iterable[pyoxigraph.Triple]) -> bytes:
+    """Canonical N-Triples, lines sorted byte-wise (as `LC_ALL=C sort`)."""
+    lines = sorted(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples)
+    return "".join(lines).encode("utf-8")
+
+
+def serialise(triples: Sequence[pyoxigraph.Triple], ext: str, pm: PrefixMap) -> bytes:
+    """One serialisation of sorted canonical triples ('ttl', 'nt', 'jsonld' or 'rdf')."""
+    import pyoxigraph as ox
+
+    fmt = FORMATS[ext][0]
+    if ext == "rdf":
+        _check_rdfxml_predicates(triples)
+    if ext == "jsonld":
+        return jsonld_bytes(triples, pm)
+    if ext == "nt":
+        return ntriples_bytes(triples)
+    data = ox.serialize(triples, format=getattr(ox.RdfFormat, fmt), prefixes=pm.used(triples))
+    return _sorted_header(bytes(data or b""), ext)
+
+
+_NCNAME_END = re.compile(r"[^\W\d][\w.-]*$")
+
+_WRITABLE: set[str] = set()
+
+
+def _check_rdfxml_predicates(triples: Iterable[Any]) -> None:
+    """RDF/XML writes a predicate as an XML element name: its IRI must end in a name."""
+    for p in {t.predicate.value for t in triples} - _WRITABLE:
+        if _NCNAME_END.search(p):
+            _WRITABLE.add(p)
+        else:
+            raise InputError(
+                f"the property <{p}> cannot be written in RDF/XML (its IRI does not end in a "
+                "name such as .../property)", hint="rename the property in the data")
+
+
+_XMLNS_RE = re.compile(rb'\s+xmlns(?::[\w.-]+)?="[^"]*"')
+
+
+def _sorted_header(data: bytes, ext: str) -> bytes:
+    """pyoxigraph writes the prefix declarations in an order of its own (a hash map): sort
+    them, so that the bytes depend on the triples alone."""
+    if ext == "ttl":
+        lines = data.split(b"\n")
+        n = 0
+        while n < len(lines) and lines[n].startswith(b"@prefix "):
+            n += 1
+        return b"\n".join(sorted(lines[:n]) + lines[n:])
+    if ext == "rdf":
+        start = data.find(b"<rdf:RDF")
+        end = data.find(b">", start)
+        if start >= 0 and end > start:
+            tag = data[start:end]
+            attrs = sorted(a.strip() for a in _XMLNS_RE.findall(tag))
+            rest = _XMLNS_RE.sub(b"", tag)
+            tag = rest + b"".join(b" " + a for a in attrs)
+            return data[:start] + tag + data[end:]
+    return data
