@@ -20,10 +20,10 @@ def register(sub: Any) -> None:
         epilog="exit codes: 0 written; 2 no factsheet for the country, a bad argument, an "
                "output folder that does not exist, or an output file that is not a previous "
                "factsheet (see --force).")
-    p.add_argument("--country", metavar="IRI",
-                   help="the country (an IRI, or a slug under "
-                        "https://w3id.org/kzgraph/id/country/ such as 'kazakhstan'; "
-                        "default Kazakhstan)")
+    p.add_argument("--country", metavar="SLUG|IRI",
+                   help="the country: a slug such as 'kazakhstan', a prefixed name such as "
+                        "'country:kazakhstan', or the full IRI, as query --param takes it "
+                        "(default Kazakhstan)")
     p.add_argument("--format", "-f", dest="fmt", choices=("md", "html"), default="md",
                    help="Markdown (default) or a printable HTML page")
     p.add_argument("--out", "-o", metavar="FILE",

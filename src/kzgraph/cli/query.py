@@ -25,7 +25,8 @@ def register(sub: Any) -> None:
                                    "SPARQL endpoint.")
     p.add_argument("name", help="the stored query (see `kzgraph queries`)")
     p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="a parameter value (repeatable)")
+                   help="a parameter value (repeatable); an IRI in full or as the tables "
+                        "print it (kz:president), a country also as its slug (kazakhstan)")
     _common(p)
     p.set_defaults(func=cmd_query)
 
