@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from kzgraph.errors import EXIT_INPUT, KzgraphError
 
 # One module per group of sub-commands; the order is the order of `kzgraph --help`.
-COMMAND_MODULES = ("validate", "query", "build", "factsheet")
+COMMAND_MODULES = ("validate", "query", "build", "factsheet", "new_country")
 
 EPILOG = """exit codes:
   0  success (validate: the graph conforms)
