@@ -10,6 +10,7 @@ existing file is overwritten or loses a triple.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tempfile
@@ -34,6 +35,7 @@ from kzgraph.namespaces import (
     WD,
     country_namespace,
 )
+from kzgraph.rdf_files import display_path
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
@@ -80,11 +82,11 @@ def new_country(slug: str, code: str, label: str | None = None, *, alpha2: str |
     onto_dir = Path(ontology) if ontology is not None else paths.part("ontology")
     _check_arguments(slug, code, alpha2, alpha3, wikidata)
     if not data_dir.is_dir():
-        raise InputError(f"{data_dir}: no such folder", hint="give --out the data/ folder of "
-                         "a kzgraph bundle")
+        raise InputError(f"{display_path(data_dir)}: no such folder",
+                         hint="give --out the data/ folder of a kzgraph bundle")
     folder = data_dir / code
     if folder.exists():
-        raise InputError(f"{folder}: already exists, nothing written",
+        raise InputError(f"{display_path(folder)}: already exists, nothing written",
                          hint=f"the code '{code}' is taken: choose another, or add to the "
                               "files already there")
     country = COUNTRY_SPACE + slug
@@ -94,11 +96,13 @@ def new_country(slug: str, code: str, label: str | None = None, *, alpha2: str |
     known_label = existing.labels.get(country)
     is_new = country not in existing.countries
     if is_new and not (label and alpha2):
+        close = difflib.get_close_matches(
+            slug, [c.removeprefix(COUNTRY_SPACE) for c in existing.countries], n=3)
         raise InputError(
-            f"country:{slug} is not described in {data_dir}: give its English name (--label) "
-            "and its ISO 3166-1 alpha-2 code (--alpha2), which the shapes require; --alpha3 "
-            "and --wikidata are optional", hint="or check the slug: "
-            + ", ".join(sorted(c.removeprefix(COUNTRY_SPACE) for c in existing.countries)))
+            f"country:{slug} is not described in {display_path(data_dir)}: give its English "
+            "name (--label) and its ISO 3166-1 alpha-2 code (--alpha2), which the shapes "
+            "require; --alpha3 and --wikidata are optional",
+            hint=f"or did you mean {' or '.join(close)}?" if close else None)
     name = label or known_label or slug
     result = NewCountry(country, namespace)
     sections = _sections(onto_dir)
@@ -197,7 +201,8 @@ def _check_free(existing: _Described, country: str, namespace: str) -> None:
     taken = sorted(iri for iri in existing.iris if iri.startswith(namespace))
     if taken:
         raise InputError(f"{len(taken)} IRI(s) under {namespace} are already in use, e.g. "
-                         f"{taken[0]} in {existing.iris[taken[0]]}: nothing written",
+                         f"{taken[0]} in {display_path(Path(existing.iris[taken[0]]))}: "
+                         "nothing written",
                          hint="choose another code")
 
 
@@ -330,7 +335,7 @@ def _with_country(data_dir: Path, code: str, slug: str,
     if clash or not declared:
         own = data_dir / "shared" / f"country-{slug}.ttl"
         if own.exists():
-            raise InputError(f"{own}: already exists, nothing written")
+            raise InputError(f"{display_path(own)}: already exists, nothing written")
         return own, _header(prefixes) + "\n" + entry
     for prefix in sorted(set(prefixes) - set(declared)):
         line = f"@prefix {prefix}: <{prefixes[prefix]}> .\n"
@@ -343,8 +348,9 @@ def _with_country(data_dir: Path, code: str, slug: str,
     text = text.rstrip("\n") + "\n\n" + entry
     before, after_ = _parse(old, path), _parse(text, path)
     if before - after_:  # never lose what the file said
-        raise InputError(f"{path}: could not add country:{slug} without changing what the "
-                         "file says: nothing written", hint="add the entry by hand")
+        raise InputError(f"{display_path(path)}: could not add country:{slug} without "
+                         "changing what the file says: nothing written",
+                         hint="add the entry by hand")
     return path, text
 
 
@@ -354,7 +360,6 @@ def _triples(path: Path) -> Iterator[tuple[str | None, str, _Object]]:
     import pyoxigraph as ox
 
     from kzgraph.rdf_files import (
-        display_path,
         format_of,
         from_oxigraph_error,
         parse_oxigraph,

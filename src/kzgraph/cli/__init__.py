@@ -20,7 +20,8 @@ EPILOG = """exit codes:
   0  success (validate: the graph conforms)
   1  the graph does not conform to the shapes (validate, build)
   2  unusable input: missing file, malformed RDF or SPARQL, unknown query or parameter,
-     unreachable endpoint, bad arguments
+     unreachable endpoint, bad arguments, a country folder or IRIs that already exist
+     (new-country writes nothing then)
 """
 
 
