@@ -207,7 +207,7 @@ def test_the_skeleton_answers_only_with_its_factsheet_sections_and_footnote(
     (["georgia", "--code", "ge", "--label", "Georgia"], "--alpha2"),
     (["Georgia", "--code", "ge"], "slug 'Georgia'"),
     (["georgia", "--code", "geo"], "code 'geo'"),
-    (["georgia", "--code", "ge", "--label", "Georgia", "--alpha2", "GEO"], "--alpha2 'GEO'"),
+    (["georgia", "--code", "ge", "--label", "Georgia", "--alpha2", "geo"], "--alpha2 'GEO'"),
     (["georgia", "--code", "ge", "--label", "Georgia", "--alpha2", "GE", "--wikidata", "230"],
      "--wikidata '230'"),
 ])
@@ -231,6 +231,23 @@ def test_iris_of_the_code_in_use_elsewhere_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"id/ua/ are already in use, e\.g\. "):
         _write(home, "georgia", "--code", "ua", "--label", "Georgia", "--alpha2", "GE")
     assert _tree(home) == before
+
+
+def test_a_failed_write_leaves_nothing_behind(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from kzgraph import country_skeleton
+
+    def full_disk(path: Path, text: str) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    home = _bundle(tmp_path)
+    before = _tree(home)
+    monkeypatch.setattr(country_skeleton, "_write_atomically", full_disk)
+    with pytest.raises(InputError, match=r"countries\.ttl: cannot write: No space left"):
+        _write(home, *GEORGIA)
+    assert _tree(home) == before and not (home / "data" / "ge").exists()
 
 
 def test_a_malformed_data_file_is_named(tmp_path: Path) -> None:

@@ -80,6 +80,9 @@ def new_country(slug: str, code: str, label: str | None = None, *, alpha2: str |
 
     data_dir = Path(data) if data is not None else paths.part("data")
     onto_dir = Path(ontology) if ontology is not None else paths.part("ontology")
+    # Codes are case-insensitive; the shapes want them in capitals (and Q… for Wikidata).
+    alpha2, alpha3, wikidata = (v.strip().upper() if v else None
+                                for v in (alpha2, alpha3, wikidata))
     _check_arguments(slug, code, alpha2, alpha3, wikidata)
     if not data_dir.is_dir():
         raise InputError(f"{display_path(data_dir)}: no such folder",
@@ -124,14 +127,23 @@ def new_country(slug: str, code: str, label: str | None = None, *, alpha2: str |
                             f"{code}:section-… to dem:inSection of country:{slug} where the "
                             "factsheet names it")
 
-    folder.mkdir()
-    with open(folder / "factsheet.ttl", "x", encoding="utf-8", newline="\n") as out:
-        out.write(factsheet_text)
-    result.written.append(folder / "factsheet.ttl")
-    if countries_target:
-        path, text = countries_target
-        _write_atomically(path, text)
-        result.written.append(path)
+    target = folder / "factsheet.ttl"
+    try:
+        folder.mkdir()
+        with open(target, "x", encoding="utf-8", newline="\n") as out:
+            out.write(factsheet_text)
+        result.written.append(target)
+        if countries_target:
+            path, text = countries_target
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomically(path, text)
+            result.written.append(path)
+    except OSError as exc:  # undo the half-written skeleton: all or nothing
+        target.unlink(missing_ok=True)
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+        raise InputError(f"{display_path(Path(exc.filename or folder))}: cannot write: "
+                         f"{exc.strerror or exc}: nothing written") from None
     return result
 
 
