@@ -128,9 +128,12 @@ def new_country(slug: str, code: str, label: str | None = None, *, alpha2: str |
                             "factsheet names it")
 
     target = folder / "factsheet.ttl"
+    made: list[Path] = []  # what this call created, to undo
     try:
         folder.mkdir()
+        made.append(folder)
         with open(target, "x", encoding="utf-8", newline="\n") as out:
+            made.append(target)
             out.write(factsheet_text)
         result.written.append(target)
         if countries_target:
@@ -139,9 +142,11 @@ def new_country(slug: str, code: str, label: str | None = None, *, alpha2: str |
             _write_atomically(path, text)
             result.written.append(path)
     except OSError as exc:  # undo the half-written skeleton: all or nothing
-        target.unlink(missing_ok=True)
-        if folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
+        for path in reversed(made):
+            if path.is_dir():
+                path.rmdir()
+            else:
+                path.unlink(missing_ok=True)
         raise InputError(f"{display_path(Path(exc.filename or folder))}: cannot write: "
                          f"{exc.strerror or exc}: nothing written") from None
     return result
