@@ -9,6 +9,7 @@ The public API (names are imported lazily so that ``import kzgraph`` stays cheap
     kzgraph.sparql(text, endpoint=None) -> QueryResult
     kzgraph.build(out="dist") -> Path
     kzgraph.factsheet(country=None, fmt="md") -> str
+    kzgraph.new_country(slug, code, label=None, alpha2=None, ...) -> NewCountry
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ _LAZY = {
     "QueryResult": ("kzgraph.results", "QueryResult"),
     "build": ("kzgraph.release", "build"),
     "factsheet": ("kzgraph.factsheets", "factsheet"),
+    "new_country": ("kzgraph.country_skeleton", "new_country"),
 }
 
 __all__ = [

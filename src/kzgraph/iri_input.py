@@ -14,12 +14,10 @@ import re
 from collections.abc import Iterable, Mapping
 
 from kzgraph.errors import InputError
-from kzgraph.namespaces import COUNTRY_SPACE, DISPLAY_PREFIXES, ID_SPACE
+from kzgraph.namespaces import COUNTRY_CODE, COUNTRY_SPACE, DISPLAY_PREFIXES, country_namespace
 
 _PNAME = re.compile(r"([A-Za-z][\w.\-]*)?:([\w\-]+(?:[\w.\-]*[\w\-])?)?")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
-#: A country's own namespace: id/{cc}/ with its two-letter code, written ``{cc}:``.
-_COUNTRY_CODE = re.compile(r"[a-z]{2}")
 
 # Schemes a prefixed-name-looking value may use as an absolute IRI (urn:x, mailto:x ...);
 # any other "name:local" is a prefixed name, and an unknown prefix is an error, not an IRI
@@ -30,12 +28,13 @@ _SCHEMES = frozenset({"urn", "mailto", "tag", "doi", "info", "did", "tel", "geo"
 
 def prefix_namespace(prefix: str, prefixes: Mapping[str, str] | None = None) -> str | None:
     """The namespace of ``prefix``: the caller's (a query's PREFIX lines) first, then the display
-    prefixes, then any two-letter country code (``ua`` -> ``id/ua/``); None if unknown."""
+    prefixes, then a country's code by the rule the tables print it with (``ua`` -> ``id/ua/``);
+    None if unknown."""
     known = {**DISPLAY_PREFIXES, **(prefixes or {})}
     if prefix in known:
         return known[prefix]
-    if _COUNTRY_CODE.fullmatch(prefix):
-        return f"{ID_SPACE}{prefix}/"
+    if COUNTRY_CODE.fullmatch(prefix):
+        return country_namespace(prefix)
     return None
 
 
@@ -77,7 +76,7 @@ def close_countries(iri: str, known: Iterable[str]) -> list[str]:
     """The slugs of the ``known`` country IRIs closest to ``iri``'s (a typo's candidates)."""
     slugs = sorted({k[len(COUNTRY_SPACE):] for k in known if k.startswith(COUNTRY_SPACE)})
     slug = iri[len(COUNTRY_SPACE):] if iri.startswith(COUNTRY_SPACE) else iri
-    return difflib.get_close_matches(slug, slugs, n=5, cutoff=0.6)
+    return difflib.get_close_matches(slug, slugs, n=3)
 
 
 def unknown_country(iri: str, known: Iterable[str], *, what: str = "the country") -> InputError:

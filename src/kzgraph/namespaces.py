@@ -8,6 +8,7 @@ anything: every other module may import this one.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # The graph's own spaces.
 BASE = "https://w3id.org/kzgraph/"
@@ -49,10 +50,10 @@ RDF_LANGSTRING = RDF + "langString"
 XSD_STRING = XSD + "string"
 
 #: Namespaces used to shorten IRIs in ``table`` and ``markdown`` output (a query's own
-#: PREFIX declarations come first).
+#: PREFIX declarations come first). Every country's namespace is added by rule: see
+#: :func:`country_namespace`.
 DISPLAY_PREFIXES = {
     "dem": ONTOLOGY,
-    "kz": ID_SPACE + "kz/",
     "country": COUNTRY_SPACE,
     "kzg": ID_SPACE,
     "rdf": RDF,
@@ -68,12 +69,46 @@ DISPLAY_PREFIXES = {
 
 _LOCAL = re.compile(r"[\w\-]+(?:[\w.\-]*[\w\-])?")
 
+#: A country code: two lower-case letters, the ISO 3166-1 alpha-2 code of the factsheet's
+#: country in lower case (``kz``, ``ua``).
+COUNTRY_CODE = re.compile(r"[a-z]{2}")
+_IN_COUNTRY_SPACE = re.compile(re.escape(ID_SPACE) + r"([a-z]{2})/")
+
+
+def country_namespace(code: str) -> str:
+    """The namespace of the resources of the factsheet of country ``code``: ``id/{code}/``.
+
+    The rule is the one home of country namespaces: its display prefix is the code itself
+    (``https://w3id.org/kzgraph/id/ua/footnote-1`` shows as ``ua:footnote-1``), so every
+    country's IRIs shorten without a list of countries and without reading the graph."""
+    if not COUNTRY_CODE.fullmatch(code):
+        raise ValueError(f"a country code is two lower-case letters, not {code!r}")
+    return f"{ID_SPACE}{code}/"
+
+
+def country_prefix(iri: str) -> tuple[str, str] | None:
+    """(code, namespace) if ``iri`` is in a country's namespace, else None."""
+    match = _IN_COUNTRY_SPACE.match(iri)
+    return (match.group(1), match.group(0)) if match else None
+
+
+def with_country_prefixes(prefixes: dict[str, str], iris: Iterable[str]) -> dict[str, str]:
+    """``prefixes`` plus the display prefix of every country namespace among ``iris`` whose
+    code is not already bound to another namespace."""
+    out = dict(prefixes)
+    for iri in iris:
+        found = country_prefix(iri)
+        if found and found[0] not in out:
+            out[found[0]] = found[1]
+    return out
+
 
 def compact(iri: str, prefixes: dict[str, str]) -> str:
-    """``prefix:local`` for an IRI in a known namespace, else the IRI itself."""
+    """``prefix:local`` for an IRI in a known namespace or a country's namespace, else the
+    IRI itself."""
     best = ""
     best_prefix = ""
-    for prefix, ns in prefixes.items():
+    for prefix, ns in with_country_prefixes(prefixes, (iri,)).items():
         if iri.startswith(ns) and len(ns) > len(best):
             local = iri[len(ns):]
             if local == "" or _LOCAL.fullmatch(local):

@@ -17,7 +17,13 @@ from decimal import Decimal, InvalidOperation, localcontext
 from typing import TYPE_CHECKING, Any, cast, overload
 
 from kzgraph.errors import InputError
-from kzgraph.namespaces import DISPLAY_PREFIXES, RDF_LANGSTRING, XSD, compact
+from kzgraph.namespaces import (
+    DISPLAY_PREFIXES,
+    RDF_LANGSTRING,
+    XSD,
+    compact,
+    with_country_prefixes,
+)
 from kzgraph.sparql_lexer import QueryForm
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -337,9 +343,10 @@ class QueryResult:
                    for s, p, o in self.triples]
         if fmt == "ntriples":
             return (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
-        used = {ns for t in self.triples for x in t if x.kind == "uri" for ns in
-                self.prefixes.values() if x.value.startswith(ns)}
-        prefixes = {p: ns for p, ns in self.prefixes.items() if ns in used}
+        iris = [x.value for t in self.triples for x in t if x.kind == "uri"]
+        known = with_country_prefixes(self.prefixes, iris)
+        used = {ns for iri in iris for ns in known.values() if iri.startswith(ns)}
+        prefixes = {p: ns for p, ns in known.items() if ns in used}
         data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
         return (data or b"").decode()
 
@@ -348,7 +355,8 @@ class QueryResult:
         import rdflib
 
         graph = rdflib.Graph()
-        for prefix, ns in self.prefixes.items():
+        iris = (x.value for t in self.triples for x in t if x.kind == "uri")
+        for prefix, ns in with_country_prefixes(self.prefixes, iris).items():
             graph.bind(prefix, ns)
         for s, p, o in self.triples:
             graph.add((s.to_rdflib(), p.to_rdflib(), o.to_rdflib()))

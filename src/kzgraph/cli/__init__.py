@@ -15,13 +15,14 @@ from typing import Any
 from kzgraph.errors import EXIT_INPUT, KzgraphError
 
 # One module per group of sub-commands; the order is the order of `kzgraph --help`.
-COMMAND_MODULES = ("validate", "query", "build", "factsheet")
+COMMAND_MODULES = ("validate", "query", "build", "factsheet", "new_country")
 
 EPILOG = """exit codes:
   0  success (validate: the graph conforms)
   1  the graph does not conform to the shapes (validate, build)
   2  unusable input: missing file, malformed RDF or SPARQL, unknown query or parameter,
-     unreachable endpoint, bad arguments
+     unreachable endpoint, bad arguments, a country folder or IRIs that already exist
+     (new-country writes nothing then)
 """
 
 
