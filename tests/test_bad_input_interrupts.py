@@ -4,6 +4,7 @@ validation worker, no temporary folder left; abandoned ones are removed by the n
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -38,7 +39,11 @@ def test_a_signal_during_build(bundle: Path, tmp_path: Path, sig: int, code: int
     env = {**os.environ, "KZGRAPH_HOME": str(bundle)}
     process = subprocess.Popen([sys.executable, "-m", "kzgraph", "build", "--out", str(out)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=env, start_new_session=True)
+                               env=env, start_new_session=True,
+                               # as from a terminal, also when the suite runs with `&`
+                               # (which ignores SIGINT, and children inherit that)
+                               preexec_fn=functools.partial(signal.signal, signal.SIGINT,
+                                                            signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 120
         while not _temporaries(tmp_path) and process.poll() is None:

@@ -106,3 +106,12 @@ def test_factsheet_names_the_close_countries_too(run_cli: RunCli) -> None:
 def test_a_slug_is_a_country_only_for_a_country_parameter(run_cli: RunCli) -> None:
     code, out, err = run_cli("query", "describe-resource", "--param", "resource=president")
     assert (code, out) == (2, "") and "is not an absolute IRI" in err
+
+
+def test_the_api_reads_a_country_as_the_command_does() -> None:
+    from kzgraph import query
+
+    full = query("amendments", country=KAZAKHSTAN).rows
+    assert full and query("amendments", country="kazakhstan").rows == full
+    with pytest.raises(InputError, match="did you mean kazakhstan"):
+        query("amendments", country="kazakstan")

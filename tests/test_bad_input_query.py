@@ -4,6 +4,7 @@ outcome is a documented exit code with one message; Ctrl-C cuts every wait short
 
 from __future__ import annotations
 
+import functools
 import http.server
 import os
 import signal
@@ -77,8 +78,12 @@ def test_timeout_on_the_command_line(run_cli: RunCli, tmp_path: Path) -> None:
 def _interrupt(args: list[str], ready: Callable[[], None], sig: int = signal.SIGINT
                ) -> subprocess.CompletedProcess[str]:
     """Start kzgraph, wait until ``ready()`` returns, send ``sig``, collect the outcome."""
+    # Ctrl-C as a terminal delivers it: a suite started in the background (`pytest &`) ignores
+    # SIGINT, and a child would inherit that.
     process = subprocess.Popen([sys.executable, "-m", "kzgraph", *args], text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=functools.partial(signal.signal, signal.SIGINT,
+                                                            signal.SIG_DFL))
     try:
         ready()
         time.sleep(0.5)  # let it get on with the work it was given

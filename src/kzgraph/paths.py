@@ -36,10 +36,12 @@ def part(name: str) -> Path:
 def turtle_files(*folders: str) -> list[Path]:
     """The Turtle files (.ttl, .turtle, any case) of the named bundled folders, sorted for a
     stable load order."""
+    from kzgraph.rdf_files import TURTLE_SUFFIXES
+
     files: list[Path] = []
     for folder in folders:
         files.extend(sorted(p for p in part(folder).rglob("*")
-                            if p.suffix.lower() in (".ttl", ".turtle") and p.is_file()))
+                            if p.suffix.lower() in TURTLE_SUFFIXES and p.is_file()))
     return files
 
 
