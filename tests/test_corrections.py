@@ -174,8 +174,8 @@ def test_every_emigrant_stock_says_its_year_is_the_data_sets_edition():
 def test_unmarked_emigrant_stocks_cite_footnote_1_and_the_marked_one_footnote_2():
     found = rows("""
         SELECT ?destination ?number WHERE {
-            ?obs dem:indicator indicator:emigrant-stock ; dem:destination ?destination ;
-                 prov:wasDerivedFrom ?footnote .
+            ?obs dem:indicator indicator:emigrant-stock ; dem:origin country:kazakhstan ;
+                 dem:destination ?destination ; prov:wasDerivedFrom ?footnote .
             ?footnote dem:footnoteNumber ?number .
         }""")
     cited: dict[str, set[int]] = {}
@@ -339,7 +339,9 @@ def test_documents_and_practices_by_topic_return_and_citizenship():
 # ------------------------------------------------------------------------------------------
 
 
-def test_germany_is_an_eu_member_since_1958_with_its_source():
+def test_germany_and_italy_are_eu_members_since_1958_with_their_source():
+    """The destinations of both factsheets that are EU member states: Germany (Kazakhstan's and
+    Ukraine's) and Italy (Ukraine's), founding members."""
     found = rows(ORG_FOAF + f"""
         SELECT ?member ?year ?url WHERE {{
             ?membership a org:Membership ; org:member ?member ;
@@ -347,11 +349,12 @@ def test_germany_is_an_eu_member_since_1958_with_its_source():
                         org:memberDuring/time:hasBeginning/time:inXSDgYear ?year ;
                         prov:wasDerivedFrom ?source .
             ?source a dem:SupplementSource ; dem:citedUrl ?url .
-        }}""")
-    assert [(str(r.member), str(r.year)) for r in found] == [(COUNTRY + "germany", "1958")]
-    assert _is(found[0].year, "gYear")
-    assert str(found[0].url) == (
-        "https://european-union.europa.eu/principles-countries-history/eu-countries_en")
+        }} ORDER BY ?member""")
+    assert [(str(r.member), str(r.year)) for r in found] == [
+        (COUNTRY + "germany", "1958"), (COUNTRY + "italy", "1958")]
+    assert all(_is(r.year, "gYear") for r in found)
+    assert {str(r.url) for r in found} == {
+        "https://european-union.europa.eu/principles-countries-history/eu-countries_en"}
 
 
 def test_emigrants_in_eu_members_is_a_lower_bound_from_the_top_five():
