@@ -22,7 +22,7 @@ import kzgraph
 from kzgraph import catalogue
 from kzgraph.catalogue import StoredQuery
 from kzgraph.results import INTEGER_DATATYPES, NUMERIC_DATATYPES, XSD, QueryResult, Term
-from query_cases import EXAMPLES, EXPECTED, WHOLE_GRAPH, questions, scope
+from query_cases import EXAMPLES, EXPECTED, FIXTURE_HOME, WHOLE_GRAPH, questions, scope
 
 KAZAKHSTAN = "https://w3id.org/kzgraph/id/country/kazakhstan"
 KZ = "https://w3id.org/kzgraph/id/kz/"
@@ -255,7 +255,7 @@ def test_term_replacement_with_a_plain_date_has_one_row_per_source() -> None:
 
     from kzgraph import paths
 
-    files = [*paths.graph_files(), FIXTURES / "plain-date-replacement.ttl"]
+    files = [*paths.graph_files(), FIXTURE_HOME / "plain-date-replacement.ttl"]
     store = ox.Store()
     graph = rdflib.Graph()
     for f in files:
