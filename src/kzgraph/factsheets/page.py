@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from kzgraph.factsheets.figures import facts
 from kzgraph.factsheets.page_data import PageData
 from kzgraph.factsheets.sections import (
     annex,
-    facts,
     footnotes,
     obstacles,
     policy,
@@ -47,11 +47,25 @@ class Page(PageData):
         self.sections = SECTIONS
         self.reset()
 
+    def shows(self, section_type: str) -> bool:
+        """Whether the page has a heading for a section: it shows something there, or the
+        section is said to be missing from the source (never shown as empty)."""
+        content: dict[str, Any] = {
+            "facts-and-figures": bool(self.facts),
+            "terminology": any(self.terminology.values()),
+            "policy-framework": any(self.policy.values()),
+            "trends-and-achievements": any(self.trends.values()),
+            "obstacles": self.obstacles,
+            "spotlight": self.spotlight,
+            "annex": any(self.annex.values()),
+        }
+        return bool(content.get(section_type) or self.further.get(section_type)
+                    or self.section_gap(section_type))
+
     # -- What no section shows ------------------------------------------------------------------
     def _further(self) -> dict[str, list[dict[str, Any]]]:
         """Resources of the factsheet that none of the sections above shows, by section type
         (a graph may hold kinds of facts this page does not know yet)."""
-        self._resource_rows = self._run("factsheet-resources")
         return self._unshown(set(self._shown))
 
     def _unshown(self, shown: set[str]) -> dict[str, list[dict[str, Any]]]:

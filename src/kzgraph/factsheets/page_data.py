@@ -119,6 +119,29 @@ class PageData:
         """Facts about a resource that other sources give (or where sources disagree)."""
         return self._statements.get(iri or "", [])
 
+    def label(self, iri: str) -> str:
+        """The English label of a resource of the factsheet (its IRI when it has none)."""
+        return self._labels.get(iri) or iri
+
+    def resources_in(self, section_type: str) -> set[str]:
+        """The resources stated in the factsheet's section(s) of a type (dem:inSection)."""
+        return {_val(r, "resource") or "" for r in self._resource_rows
+                if self.section_type_of(_val(r, "section")) == section_type}
+
+    def section_type_of(self, section: str | None) -> str:
+        row = self._sections.get(section or "", {})
+        return (_val(row, "sectionType") or "").rsplit("/", 1)[-1]
+
+    def section_gap(self, section_type: str) -> dict[str, str] | None:
+        """The gap of a section said to be missing from the source (not-in-source): the
+        section is unknown, not empty."""
+        for section in self._sections:
+            if self.section_type_of(section) == section_type:
+                found = self.gap(section, "not-in-source")
+                if found:
+                    return found
+        return None
+
     def supplements(self) -> list[dict[str, Any]]:
         """The supplementary sources, in the order of their marks: those the page cites, then
         the country's others (the supplementary-sources query) that it does not cite."""
@@ -233,6 +256,9 @@ class PageData:
                 "sources": _unique(_val(r, "source") for r in group),
             })
         self._observations = {(_val(r, "observation") or ""): r for r in run("observations")}
+        self._resource_rows = run("factsheet-resources")
+        self._labels = {(_val(r, "resource") or ""): _val(r, "label") or ""
+                        for r in self._resource_rows}
         self._sections = {(_val(r, "section") or ""): r for r in run("sections")}
         self._section_type = {
             _val(r, "sectionOrder"): (_val(r, "sectionType") or "").rsplit("/", 1)[-1]

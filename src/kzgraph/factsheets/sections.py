@@ -6,8 +6,7 @@ noting every resource it shows (``page.show``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kzgraph.factsheets.page_data import PageData
 from kzgraph.factsheets.values import (
@@ -21,95 +20,8 @@ from kzgraph.factsheets.values import (
     _val,
     date,
     number,
-    with_unit,
     years,
 )
-
-if TYPE_CHECKING:
-    from kzgraph.results import Term
-
-
-def facts(page: PageData) -> dict[str, Any]:
-    run = page._run
-    # top-destinations names the destination, not the observation: find the observation
-    # (for its marks and anchor) by destination and year in the observations query.
-    obs_by_destination = {(_val(r, "destinationLabel"), _val(r, "year")): o
-                          for o, r in page._observations.items()
-                          if _val(r, "destinationLabel")}
-    destinations: list[dict[str, Any]] = []
-    for row in run("top-destinations"):
-        key = (_val(row, "destinationLabel"), _val(row, "year"))
-        obs = obs_by_destination.get(key)
-        if obs and any(d["iri"] == obs for d in destinations):
-            continue  # the query gives one row per source URL: keep the first
-        destinations.append({
-            "iri": page.show(obs),
-            "rank": _val(row, "rank"),
-            "country": _ref(page.show(_val(row, "destination")),
-                            _val(row, "destinationLabel")),
-            "iso3": _val(row, "iso3"),
-            "value": number(row.get("emigrants")),
-            "year": _val(row, "year"),
-            "share": _val(row, "sharePercent"),
-            "dataset": _ref(page.show(_val(row, "dataset")), _val(row, "datasetLabel")),
-        })
-    lost: list[dict[str, Any]] = []
-    for row in run("unknown-indicators"):
-        iri = _val(row, "observation")
-        if any(x["iri"] == iri for x in lost):
-            continue
-        lost.append({"iri": page.show(iri), "label": _val(row, "observationLabel"),
-                     "indicator": _val(row, "indicatorLabel"),
-                     "unit": _val(row, "unitLabel")})
-    by_indicator = {(_val(r, "indicatorLabel"), _val(r, "year")): o
-                    for o, r in page._observations.items()}
-    remittances = []
-    for row in run("remittances"):
-        obs = by_indicator.get((_val(row, "indicatorLabel"), _val(row, "year")))
-        remittances.append({
-            "iri": page.show(obs), "indicator": _val(row, "indicatorLabel") or "",
-            "value": with_unit(row.get("value"), _val(row, "unit")) if row.get("value")
-            else "",
-            "year": _val(row, "year"),
-            "year_shown": (page.gap(obs, "year-not-stated") or {}).get("label")
-            or _val(row, "yearShown") or "",
-            "printed": _val(row, "printedText")})
-    datasets = []
-    for iri, group in _group(run("factsheet-datasets"), "dataset").items():
-        first = group[0]
-        datasets.append({
-            "iri": page.show(iri), "label": _val(first, "datasetLabel") or iri,
-            "kind": _val(first, "kind"), "description": _val(first, "description"),
-            "publisher": _ref(page.show(_val(first, "publisher")),
-                              _val(first, "publisherLabel")),
-            "distributions": [
-                {"iri": page.show(d), "label": _val(r, "distributionLabel") or d,
-                 "url": _val(r, "downloadUrl")}
-                for d, r in ((_val(r, "distribution"), r) for r in group) if d],
-        })
-    provisions = {(_val(r, "provision") or ""): r for r in run("legal-provisions")}
-    rights = []
-    for iri, group in _group(run("political-rights"), "record").items():
-        first = group[0]
-        bases = []
-        for prov in _unique(_val(r, "provision") for r in group):
-            hit = next(r for r in group if _val(r, "provision") == prov)
-            extra: Mapping[str, Term] = provisions.get(prov or "", {})
-            bases.append({
-                "iri": page.show(prov), "article": _val(hit, "article") or "",
-                "law": _ref(page.show(_val(hit, "law")), _val(hit, "lawLabel")),
-                "quotation": _val(extra, "quotation"),
-                "description": _val(extra, "description"),
-            })
-        rights.append({
-            "iri": page.show(iri), "label": _val(first, "recordLabel"),
-            "right": _val(first, "rightLabel") or "",
-            "status": _val(first, "statusLabel"),
-            "method": _val(first, "votingMethodLabel"),
-            "bases": bases,
-        })
-    return {"destinations": destinations, "lost": lost, "remittances": remittances,
-            "datasets": datasets, "rights": rights}
 
 
 def terminology(page: PageData) -> dict[str, Any]:
@@ -255,12 +167,8 @@ def findings(page: PageData, section_type: str) -> list[dict[str, Any]]:
 
 def trends(page: PageData) -> dict[str, Any]:
     figures = []
-    by_indicator = {(_val(r, "indicatorLabel"), _val(r, "periodLabel"), _val(r, "year")): o
-                    for o, r in page._observations.items()}
     for row in page._run("returnees"):
-        candidates = [o for (ind, _period, year), o in by_indicator.items()
-                      if ind == _val(row, "indicatorLabel") and year == _val(row, "year")]
-        obs = candidates[0] if candidates else None
+        obs = _val(row, "observation")
         period = page.links(obs, "period")
         for p in period:
             page.show(p["iri"])

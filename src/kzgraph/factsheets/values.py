@@ -51,6 +51,8 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 #: Sub-headings (fixed text).
 HEADINGS: dict[str, str] = {
     "emigration": "Emigration",
+    "heading_lost": "Figures whose headings were lost",
+    "second_source": "Second source",
     "destinations": "Top countries of destination",
     "remittances": "Remittances",
     "rights": "Political rights",
