@@ -13,8 +13,10 @@ from kzgraph.factsheets.sections import (
     annex,
     footnotes,
     obstacles,
+    other_terms,
     policy,
     spotlight,
+    supplementary_claims,
     terminology,
     trends,
 )
@@ -42,6 +44,8 @@ class Page(PageData):
         self.spotlight = spotlight(self)
         self.annex = annex(self)
         self.footnotes = footnotes(self)
+        self.claims = supplementary_claims(self)
+        self.other_terms = other_terms(self)
         self.further = self._further()
         self.headings = HEADINGS
         self.sections = SECTIONS
@@ -60,6 +64,7 @@ class Page(PageData):
             "annex": any(self.annex.values()),
         }
         return bool(content.get(section_type) or self.further.get(section_type)
+                    or self.claims.get(section_type) or self.other_terms.get(section_type)
                     or self.section_gap(section_type))
 
     # -- What no section shows ------------------------------------------------------------------

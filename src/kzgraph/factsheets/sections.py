@@ -22,6 +22,7 @@ from kzgraph.factsheets.values import (
     number,
     years,
 )
+from kzgraph.namespaces import DEM, SKOS
 
 
 def terminology(page: PageData) -> dict[str, Any]:
@@ -318,4 +319,42 @@ def footnotes(page: PageData) -> list[dict[str, Any]]:
             "lost": _true(first, "textLost"),
             "note": _val(first, "note"),
         })
+    return out
+
+
+def _unshown_of_class(page: PageData, cls: str) -> dict[str, list[str]]:
+    """Resources of a class that no builder above shows, by the type of their section."""
+    out: dict[str, list[str]] = {}
+    for row in page._resource_rows:
+        iri = _val(row, "resource") or ""
+        if _val(row, "class") != cls or iri in page._shown:
+            continue
+        bucket = out.setdefault(page.section_type_of(_val(row, "section")), [])
+        if iri not in bucket:
+            bucket.append(iri)
+    return out
+
+
+def supplementary_claims(page: PageData) -> dict[str, list[dict[str, Any]]]:
+    """Claims of supplementary sources (dem:SupplementaryClaim), apart from the factsheet's
+    findings, by the type of the section they sit in."""
+    return {kind: [{"iri": page.show(iri), "label": page.label(iri),
+                    "description": page.text(iri, "description")} for iri in iris]
+            for kind, iris in _unshown_of_class(page, DEM + "SupplementaryClaim").items()}
+
+
+def other_terms(page: PageData) -> dict[str, list[dict[str, Any]]]:
+    """Terms outside the legislation's terminology (e.g. used only in the assessment), with
+    their concept scheme, by the type of the section they sit in."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    schemes = _unshown_of_class(page, SKOS + "ConceptScheme")
+    for kind, iris in _unshown_of_class(page, DEM + "Term").items():
+        bucket = out.setdefault(kind, [])
+        for scheme in _unique([s["iri"] for i in iris for s in page.links(i, "inScheme")]
+                              + schemes.get(kind, [])):
+            bucket.append({"iri": page.show(scheme), "label": page.label(scheme),
+                           "description": page.text(scheme, "description"),
+                           "terms": [{"iri": page.show(i), "label": page.label(i)}
+                                     for i in iris
+                                     if scheme in (s["iri"] for s in page.links(i, "inScheme"))]})
     return out

@@ -65,6 +65,8 @@ HEADINGS: dict[str, str] = {
     "institutions": "National institutions",
     "organisations": "Diaspora organisations",
     "hosted": "Organisations hosted",
+    "other_terms": "Other terms",
+    "claims": "Claims of supplementary sources",
     "further": "Further facts",
     "footnotes": "Footnotes",
     "supplements": "Supplementary sources",
