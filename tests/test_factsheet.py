@@ -510,6 +510,21 @@ def test_kazakhstan_eu_lower_bound_beside_the_lost_eu_share(md: str) -> None:
     assert lost_row < bound
 
 
+@pytest.mark.parametrize("country", ["kazakhstan", "ukraine"])
+def test_the_page_model_knows_what_it_shows_before_rendering(country: str) -> None:
+    from kzgraph.factsheets import Page, render
+    from kzgraph.factsheets.runner import _Runner
+
+    iri = ID + "country/" + country
+    model = Page(_Runner(iri, None, None), iri)
+    shown, further = model.shown, model.further
+    html = render(model, "html")
+    # every resource the model shows gets its anchor, and rendering changes nothing it knew
+    assert {anchor_id(i) for i in shown} <= set(ids_of(html))
+    assert (model.shown, model.further) == (shown, further)
+    assert render(model, "html") == html == kzgraph.factsheet(country, "html")
+
+
 def test_a_changed_figure_changes_the_page() -> None:
     store = stock_store(2_600_123)
     md = kzgraph.factsheet(graph=store)

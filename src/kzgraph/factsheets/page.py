@@ -70,7 +70,9 @@ class Page(PageData):
     # -- What no section shows ------------------------------------------------------------------
     def _further(self) -> dict[str, list[dict[str, Any]]]:
         """Resources of the factsheet that none of the sections above shows, by section type
-        (a graph may hold kinds of facts this page does not know yet)."""
+        (a graph may hold kinds of facts this page does not know yet). The builders note
+        every resource they hand to the templates, so the page knows what it shows before
+        rendering."""
         return self._unshown(set(self._shown))
 
     def _unshown(self, shown: set[str]) -> dict[str, list[dict[str, Any]]]:
@@ -90,9 +92,3 @@ class Page(PageData):
                 "figure": self._observation(iri),
             })
         return out
-
-    def settle(self, anchored: set[str]) -> None:
-        """After a first rendering: list under "Further facts" what the sections meant to
-        show but did not (a template that skips an empty field, say), so nothing is lost."""
-        listed = {x["iri"] for items in self.further.values() for x in items}
-        self.further = self._unshown(anchored - listed)

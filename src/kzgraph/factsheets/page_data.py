@@ -36,7 +36,6 @@ class PageData:
         self.country = country
         self._run = run
         self._shown: dict[str, None] = {}
-        self._settled = False
         self.meta = self._meta()
         self._load_lookups()
 
@@ -46,6 +45,11 @@ class PageData:
         if iri:
             self._shown[iri] = None
         return iri
+
+    @property
+    def shown(self) -> frozenset[str]:
+        """The resources the page shows (each gets an anchor where it is shown first)."""
+        return frozenset(self._shown)
 
     def reset(self) -> None:
         """Forget the marks and anchors handed out by a previous rendering."""
@@ -171,6 +175,8 @@ class PageData:
                              hint=hint)
         first = rows[0]
         country = self.show(_val(first, "country"))
+        editors = self._people(rows, "editor")
+        publishers = self._people(rows, "publisher")
         return {
             "iri": _val(first, "factsheet"),
             "title": _val(first, "title") or _val(first, "label") or "",
@@ -179,8 +185,10 @@ class PageData:
                         "alpha2": _val(first, "alpha2"), "alpha3": _val(first, "alpha3"),
                         "m49": _val(first, "m49"), "wikidata": _val(first, "wikidata")},
             "authors": self._people(rows, "author"),
-            "editors": self._people(rows, "editor"),
-            "publishers": self._people(rows, "publisher"),
+            "editors": editors,
+            "publishers": publishers,
+            # the publishers the byline names apart from the editors
+            "publishers_apart": [p for p in publishers if p not in editors],
             "created": date(first.get("created")),
             "modified": date(first.get("modified")),
             "language": _val(first, "language"),
