@@ -175,6 +175,7 @@ def test_unmarked_emigrant_stocks_cite_footnote_1_and_the_marked_one_footnote_2(
     found = rows("""
         SELECT ?destination ?number WHERE {
             ?obs dem:indicator indicator:emigrant-stock ; dem:destination ?destination ;
+                 dem:origin <https://w3id.org/kzgraph/id/country/kazakhstan> ;
                  prov:wasDerivedFrom ?footnote .
             ?footnote dem:footnoteNumber ?number .
         }""")
@@ -342,6 +343,7 @@ def test_documents_and_practices_by_topic_return_and_citizenship():
 def test_germany_is_an_eu_member_since_1958_with_its_source():
     found = rows(ORG_FOAF + f"""
         SELECT ?member ?year ?url WHERE {{
+            VALUES ?member {{ <{COUNTRY}germany> }}
             ?membership a org:Membership ; org:member ?member ;
                         org:organization <{KZG}european-union> ;
                         org:memberDuring/time:hasBeginning/time:inXSDgYear ?year ;

@@ -382,7 +382,12 @@ def _copy_params(stored: StoredQuery) -> dict[str, str]:
     return params
 
 
-@pytest.mark.parametrize("stored", OURS, ids=ids(OURS))
+#: Questions about one country (those across countries answer about every country, a copy
+#: of Kazakhstan included, by design).
+ONE_COUNTRY = [q for q in OURS if "across-countries" not in q.tags]
+
+
+@pytest.mark.parametrize("stored", ONE_COUNTRY, ids=ids(ONE_COUNTRY))
 def test_another_country_answers_unchanged(stored: StoredQuery, two_countries: Any) -> None:
     # Kazakhstan's answer does not change when another country's data is in the graph...
     assert_rows(kzgraph.query(stored.name, store=two_countries), stored.name)
