@@ -6,6 +6,7 @@ noting every resource it shows (``page.show``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from kzgraph.factsheets.page_data import PageData
@@ -151,7 +152,28 @@ def policy(page: PageData) -> dict[str, Any]:
             "findings": findings(page, "policy-framework")}
 
 
-def findings(page: PageData, section_type: str) -> list[dict[str, Any]]:
+@dataclass
+class Finding:
+    """A finding of the factsheet (an assessment), or an obstacle with its category."""
+
+    iri: str
+    label: str | None
+    description: str
+    about: list[dict[str, str]]
+    category: str = ""
+
+
+@dataclass
+class Footnote:
+    iri: str
+    number: str | None
+    text: str | None
+    urls: list[str]
+    lost: bool
+    note: str | None
+
+
+def findings(page: PageData, section_type: str) -> list[Finding]:
     if not hasattr(page, "_finding_rows"):
         page._finding_rows = _group(page._run("findings"), "finding")
     out = []
@@ -160,9 +182,9 @@ def findings(page: PageData, section_type: str) -> list[dict[str, Any]]:
         kind = page._section_type.get(_val(first, "sectionOrder"), "trends-and-achievements")
         if kind != section_type:
             continue
-        out.append({"iri": page.show(iri), "label": _val(first, "findingLabel"),
-                    "description": _val(first, "description") or "",
-                    "about": page.links(iri, "about")})
+        out.append(Finding(iri=page.show(iri) or iri, label=_val(first, "findingLabel"),
+                           description=_val(first, "description") or "",
+                           about=page.links(iri, "about")))
     return out
 
 
@@ -183,14 +205,14 @@ def trends(page: PageData) -> dict[str, Any]:
     return {"findings": findings(page, "trends-and-achievements"), "figures": figures}
 
 
-def obstacles(page: PageData) -> list[dict[str, Any]]:
+def obstacles(page: PageData) -> list[Finding]:
     out = []
     for iri, group in _group(page._run("obstacles"), "obstacle").items():
         first = group[0]
-        out.append({"iri": page.show(iri), "label": _val(first, "obstacleLabel"),
-                    "category": _val(first, "categoryLabel") or "",
-                    "description": _val(first, "description") or "",
-                    "about": page.links(iri, "about")})
+        out.append(Finding(iri=page.show(iri) or iri, label=_val(first, "obstacleLabel"),
+                           category=_val(first, "categoryLabel") or "",
+                           description=_val(first, "description") or "",
+                           about=page.links(iri, "about")))
     return out
 
 
@@ -308,17 +330,14 @@ def annex(page: PageData) -> dict[str, Any]:
     return {"institutions": institutions, "organisations": organisations}
 
 
-def footnotes(page: PageData) -> list[dict[str, Any]]:
+def footnotes(page: PageData) -> list[Footnote]:
     out = []
     for iri, group in _group(page._footnote_rows, "footnote").items():
         first = group[0]
-        out.append({
-            "iri": iri, "number": _val(first, "footnoteNumber"),
-            "text": _val(first, "printedText"),
-            "urls": _unique(_val(r, "url") for r in group),
-            "lost": _true(first, "textLost"),
-            "note": _val(first, "note"),
-        })
+        out.append(Footnote(iri=iri, number=_val(first, "footnoteNumber"),
+                            text=_val(first, "printedText"),
+                            urls=_unique(_val(r, "url") for r in group),
+                            lost=_true(first, "textLost"), note=_val(first, "note")))
     return out
 
 
