@@ -195,28 +195,13 @@ def test_every_fact_bearing_resource_of_the_data_is_shown(page: str) -> None:
     shown = set(ids_of(page))
     missing = sorted(iri for iri in expected if anchor_id(iri) not in shown)
     assert not missing, f"resources of data/ not on the page: {missing}"
-    # ...each in a section that knows it, not in the fallback list - but for the kinds of
-    # facts the page does not render yet (listed, so that no other one slips in).
-    assert further_facts(page) <= FURTHER_FACTS_PENDING
-
-
-#: Facts the page shows only in its "Further facts" lists, in the right section, until it
-#: renders them itself: the supplementary claim beside the findings (Trends), the term of the
-#: assessment and its scheme (Trends), the EU and Germany's membership (Facts & figures).
-FURTHER_FACTS_PENDING = {"kz-finding-no-separate-diaspora-law", "kz-term-kazakhstanis",
-                         "kz-terms-of-the-assessment", "european-union",
-                         "membership-european-union-germany"}
+    # ...each in a section that knows it, none in the fallback list.
+    assert further_facts(page) == set()
 
 
 def further_facts(page: str) -> set[str]:
     lists = re.findall(r'<ul class="further">(.*?)</ul>', page, flags=re.S)
     return {i for block in lists for i in re.findall(r'<li id="([^"]+)"', block)}
-
-
-@pytest.mark.xfail(strict=True, reason="the page does not yet render supplementary claims, "
-                   "terms outside the legislation's scheme and EU memberships in their sections")
-def test_no_fact_is_left_to_the_further_facts_lists(page: str) -> None:
-    assert further_facts(page) == set()
 
 
 def test_html_ids_are_unique_and_links_resolve(page: str) -> None:
@@ -250,7 +235,9 @@ def test_top_destinations_with_stock_year_and_source(md: str) -> None:
         ("5", "United States", "31,199", "2019")]
     # the four figures without a marker of their own stand under "Emigration" (marker 1)
     dataset = "UN DESA International Migrant Stock 2019: migrant stock by origin and destination"
-    assert [r[4] for r in rows] == [dataset + "[^1][^2]"] * 4 + [dataset + "[^2]"]
+    assert [r[5] for r in rows] == [dataset + "[^1][^2]"] * 4 + [dataset + "[^2]"]
+    # EU membership of each destination, with its source (the EU's list of its countries)
+    assert [r[4] for r in rows] == ["", "European Union since 1958[^S4]", "", "", ""]
     assert 'Printed "224.467"' in table  # the printed form is kept as a note
 
 
@@ -324,10 +311,10 @@ def test_trends_obstacles_and_figures(md: str) -> None:
     assert "| Ethnic returnees[^15] | 1,057,280 persons | From 1991 to 1 January 2020 |" in trends
     assert "| Ethnic returnee families[^15] | 313,256 families |" in trends
     # a supplementary source's claim is kept apart from the factsheet's findings
-    findings, further = trends.split("### Further facts")
+    findings, claims = trends.split("### Claims of supplementary sources")
     assert "no separate law regulating diaspora policy" not in findings
     assert ("**Kazakhstan has no separate law regulating diaspora policy (supplementary "
-            "source)**[^S") in further
+            "source)**[^S") in claims
     obstacles = md_section(md, "Obstacles")
     assert "- **Data**: There is no comprehensive mapping of diaspora." in obstacles
     assert "- **Institutional issues**: There is a number of state actors" in obstacles
@@ -419,6 +406,125 @@ def test_markdown_and_html_say_the_same_thing(md: str, page: str) -> None:
 # Data-driven: another figure, another country, an unknown kind of fact
 # --------------------------------------------------------------------------------------------
 
+# --------------------------------------------------------------------------------------------
+# Ukraine: figures without a year, a second source, sections missing from the source
+# --------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def ua_md() -> str:
+    return kzgraph.factsheet("ukraine")
+
+
+@pytest.fixture(scope="module")
+def ua_page() -> str:
+    return kzgraph.factsheet("ukraine", "html")
+
+
+def test_ukraine_every_fact_bearing_resource_is_shown_in_its_section(ua_page: str) -> None:
+    ua = ID + "ua/"
+    expected = {iri for iri in fact_bearing(sorted((ROOT / "data" / "ua").rglob("*.ttl")))
+                if iri.startswith(ua)}
+    assert len(expected) > 30
+    shown = set(ids_of(ua_page))
+    assert sorted(i for i in expected if anchor_id(i) not in shown) == []
+    assert further_facts(ua_page) == set()
+    assert [i for i, n in Counter(ids_of(ua_page)).items() if n > 1] == []
+
+
+def test_ukraine_top_destinations_without_a_year_and_their_share_of_the_total(
+        ua_md: str) -> None:
+    table = md_section(ua_md, "Facts & figures")
+    table = table[table.index("### Top countries of destination"):table.index("### Second")]
+    rows = [[c.strip() for c in r.strip("|").split("|")] for r in table.splitlines()
+            if re.match(r"\| \d", r)]
+    assert [r[:6] for r in rows] == [
+        ["1", "Russia", "3,269,248", "*year not stated*", "55.4%", ""],
+        ["2", "United States", "414,206", "*year not stated*", "7.02%", ""],
+        ["3", "Kazakhstan", "353,225", "*year not stated*", "5.99%", ""],
+        ["4", "Italy", "246,367", "*year not stated*", "4.17%", "European Union since 1958[^S3]"],
+        ["5", "Germany", "241,486", "*year not stated*", "4.09%", "European Union since 1958"]]
+
+
+def test_ukraine_emigration_figures_eu_bound_and_the_lost_headings(ua_md: str) -> None:
+    facts = md_section(ua_md, "Facts & figures")
+    emigration = facts[facts.index("### Emigration"):facts.index("### Figures whose")]
+    assert "| Emigration from Ukraine (total)[^1] | 5,901,067 persons |" in emigration
+    assert "| Share of emigrants from Ukraine living in the EU | 20.8% |" in emigration
+    assert ("EU member states among the top countries of destination (Italy, Germany): "
+            "487,853 emigrants, 10.78% of the top five") in emigration
+    assert "The factsheet prints: 20.8%, 1,229,893." in emigration
+    lost = facts[facts.index("### Figures whose headings were lost"):]
+    for share in ("45.1%", "54.9%", "39.1%", "60.9%"):
+        assert f"| {share} |" in lost
+    assert "- *meaning unknown*:" in lost and "is not guessed" in lost
+    for guess in ("female", "male", "women", "men "):
+        assert guess not in lost[:lost.index("###", 5)]
+
+
+def test_ukraine_mfa_figures_are_a_second_source_that_disagrees(ua_md: str) -> None:
+    facts = md_section(ua_md, "Facts & figures")
+    second = facts[facts.index("### Second source"):facts.index("### Remittances")]
+    assert second.startswith("### Second source: Ukraine: diaspora figures of the Ukrainian "
+                             "MFA (footnote 1)[^1]")
+    assert "they disagree with the factsheet's own figures" in second
+    assert "6,848,100 persons" in second and "| 1 | Russia | 1,930,000 |" in second
+    assert "| 2 | Canada | 1,209,085 |" in second
+    # not mixed into the factsheet's own ranking
+    own = facts[facts.index("### Top countries of destination"):facts.index("### Second")]
+    assert "1,930,000" not in own and "Canada" not in own
+
+
+def test_ukraine_sections_missing_from_the_source_say_so(ua_md: str, ua_page: str) -> None:
+    for heading in SECTION_HEADINGS[1:]:
+        assert md_section(ua_md, heading).split("\n")[3].startswith("*not in the source*: ")
+    assert ua_page.count('<span class="gap">not in the source</span>: ') >= 6
+
+
+def test_a_legal_basis_without_an_article_has_no_stray_comma(ua_md: str,
+                                                             ua_page: str) -> None:
+    assert "Constitution of Ukraine: Stipulates" in ua_md
+    assert ", :" not in ua_md and "</span>, :" not in ua_page
+
+
+def test_kazakhstan_supplementary_claim_and_other_terms_in_trends(md: str, page: str) -> None:
+    trends = md_section(md, "Trends and achievements")
+    claims = trends[trends.index("### Claims of supplementary sources"):]
+    assert ("- **Kazakhstan has no separate law regulating diaspora policy (supplementary "
+            "source)**[^S16] *(supplementary source, not in the factsheet)*") in claims
+    findings = trends[:trends.index("### Other terms")]
+    assert "no separate law" not in findings
+    terms = trends[trends.index("### Other terms"):trends.index("### Claims")]
+    assert "*Other terms of Kazakhstan's diaspora policy used in the factsheet's assessment*" \
+        in terms and "- **Kazakhstanis**" in terms
+    assert "Kazakhstanis**" not in md_section(md, "Terminology")
+    assert ('<span class="supplementary">supplementary source, not in the factsheet</span>'
+            '<strong>Kazakhstan has no separate law') in page
+
+
+def test_kazakhstan_eu_lower_bound_beside_the_lost_eu_share(md: str) -> None:
+    emigration = md[md.index("### Emigration"):md.index("### Top countries")]
+    lost_row = emigration.index("| Share of emigrants from Kazakhstan living in the EU |")
+    bound = emigration.index("- EU member states among the top countries of destination "
+                             "(Germany): 940,296 emigrants, 24.58% of the top five — lower "
+                             "bound")
+    assert lost_row < bound
+
+
+@pytest.mark.parametrize("country", ["kazakhstan", "ukraine"])
+def test_the_page_model_knows_what_it_shows_before_rendering(country: str) -> None:
+    from kzgraph.factsheets import Page, render
+    from kzgraph.factsheets.runner import _Runner
+
+    iri = ID + "country/" + country
+    model = Page(_Runner(iri, None, None), iri)
+    shown, further = model.shown, model.further
+    html = render(model, "html")
+    # every resource the model shows gets its anchor, and rendering changes nothing it knew
+    assert {anchor_id(i) for i in shown} <= set(ids_of(html))
+    assert (model.shown, model.further) == (shown, further)
+    assert render(model, "html") == html == kzgraph.factsheet(country, "html")
+
+
 def test_a_changed_figure_changes_the_page() -> None:
     store = stock_store(2_600_123)
     md = kzgraph.factsheet(graph=store)
@@ -435,7 +541,9 @@ def test_a_changed_figure_changes_the_page() -> None:
 @needs_second_country
 def test_second_country_renders_its_own_facts_and_none_of_kazakhstans() -> None:
     files = sorted(SECOND_COUNTRY.glob("*.ttl"))
-    alone = [str(paths.part("ontology")), str(SECOND_COUNTRY)]
+    # Alone: with the resources every factsheet shares (countries, the EU and its members).
+    alone = [str(paths.part("ontology")), str(paths.part("data") / "shared"),
+             str(SECOND_COUNTRY)]
     page = kzgraph.factsheet(FREEDONIA, "html", graph=both_countries())
     md = kzgraph.factsheet(FREEDONIA, graph=both_countries())
     # The same page whether or not Kazakhstan's data is in the graph.
@@ -479,8 +587,10 @@ def test_a_kind_of_fact_the_page_does_not_know_is_listed_not_dropped() -> None:
     assert "## Supplementary sources" not in md  # none cited, none listed
     page = kzgraph.factsheet("ruritania", "html", graph=graph)
     assert set(map(anchor_id, fact_bearing([RURITANIA / "ruritania.ttl"]))) <= set(ids_of(page))
+    # A heading only for a section that shows something (none is said to be missing).
     for heading in SECTION_HEADINGS:
-        assert f"\n## {heading}\n" in md
+        shows = heading in ("Facts & figures", "Spotlight: effective practices")
+        assert (f"\n## {heading}\n" in md) is shows, heading
 
 
 def test_an_rdflib_graph_gives_the_same_page(md: str) -> None:

@@ -75,6 +75,26 @@ def test_bundled_query_same_locally_and_on_virtuoso(stored: catalogue.StoredQuer
     assert_same_answers(local, remote, ordered=stored.ordered)
 
 
+def _other_countries() -> list[Any]:
+    """Every recorded answer for a country other than the default (see
+    tests/update_expected.py): figures without a reference year, second sources."""
+    from update_expected import variants
+
+    return [pytest.param(stored, params, id=stem)
+            for stored in BUNDLED
+            for stem, params in variants(stored.name) if params]
+
+
+@pytest.mark.virtuoso
+@pytest.mark.parametrize(("stored", "params"), _other_countries())
+def test_bundled_query_for_another_country_same_on_virtuoso(stored: catalogue.StoredQuery,
+                                                            params: dict[str, str],
+                                                            virtuoso: Server) -> None:
+    local = query(stored.name, params=params)
+    remote = query(stored.name, virtuoso.endpoint, default_graph=BUNDLED_GRAPH, params=params)
+    assert_same_answers(local, remote, ordered=stored.ordered)
+
+
 @pytest.mark.virtuoso
 @pytest.mark.parametrize(("stored", "params"), FIXTURE_RUNS,
                          ids=[f"{q.name}-{i}" for i, (q, _) in enumerate(FIXTURE_RUNS)])

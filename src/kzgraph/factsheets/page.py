@@ -7,14 +7,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from kzgraph.factsheets.figures import facts
 from kzgraph.factsheets.page_data import PageData
 from kzgraph.factsheets.sections import (
     annex,
-    facts,
     footnotes,
     obstacles,
+    other_terms,
     policy,
     spotlight,
+    supplementary_claims,
     terminology,
     trends,
 )
@@ -42,16 +44,35 @@ class Page(PageData):
         self.spotlight = spotlight(self)
         self.annex = annex(self)
         self.footnotes = footnotes(self)
+        self.claims = supplementary_claims(self)
+        self.other_terms = other_terms(self)
         self.further = self._further()
         self.headings = HEADINGS
         self.sections = SECTIONS
         self.reset()
 
+    def shows(self, section_type: str) -> bool:
+        """Whether the page has a heading for a section: it shows something there, or the
+        section is said to be missing from the source (never shown as empty)."""
+        content: dict[str, Any] = {
+            "facts-and-figures": bool(self.facts),
+            "terminology": any(self.terminology.values()),
+            "policy-framework": any(self.policy.values()),
+            "trends-and-achievements": any(self.trends.values()),
+            "obstacles": self.obstacles,
+            "spotlight": self.spotlight,
+            "annex": any(self.annex.values()),
+        }
+        return bool(content.get(section_type) or self.further.get(section_type)
+                    or self.claims.get(section_type) or self.other_terms.get(section_type)
+                    or self.section_gap(section_type))
+
     # -- What no section shows ------------------------------------------------------------------
     def _further(self) -> dict[str, list[dict[str, Any]]]:
         """Resources of the factsheet that none of the sections above shows, by section type
-        (a graph may hold kinds of facts this page does not know yet)."""
-        self._resource_rows = self._run("factsheet-resources")
+        (a graph may hold kinds of facts this page does not know yet). The builders note
+        every resource they hand to the templates, so the page knows what it shows before
+        rendering."""
         return self._unshown(set(self._shown))
 
     def _unshown(self, shown: set[str]) -> dict[str, list[dict[str, Any]]]:
@@ -71,9 +92,3 @@ class Page(PageData):
                 "figure": self._observation(iri),
             })
         return out
-
-    def settle(self, anchored: set[str]) -> None:
-        """After a first rendering: list under "Further facts" what the sections meant to
-        show but did not (a template that skips an empty field, say), so nothing is lost."""
-        listed = {x["iri"] for items in self.further.values() for x in items}
-        self.further = self._unshown(anchored - listed)

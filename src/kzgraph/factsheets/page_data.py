@@ -37,7 +37,6 @@ class PageData:
         self.country = country
         self._run = run
         self._shown: dict[str, None] = {}
-        self._settled = False
         self.meta = self._meta()
         self._load_lookups()
 
@@ -47,6 +46,11 @@ class PageData:
         if iri:
             self._shown[iri] = None
         return iri
+
+    @property
+    def shown(self) -> frozenset[str]:
+        """The resources the page shows (each gets an anchor where it is shown first)."""
+        return frozenset(self._shown)
 
     def reset(self) -> None:
         """Forget the marks and anchors handed out by a previous rendering."""
@@ -120,6 +124,29 @@ class PageData:
         """Facts about a resource that other sources give (or where sources disagree)."""
         return self._statements.get(iri or "", [])
 
+    def label(self, iri: str) -> str:
+        """The English label of a resource of the factsheet (its IRI when it has none)."""
+        return self._labels.get(iri) or iri
+
+    def resources_in(self, section_type: str) -> set[str]:
+        """The resources stated in the factsheet's section(s) of a type (dem:inSection)."""
+        return {_val(r, "resource") or "" for r in self._resource_rows
+                if self.section_type_of(_val(r, "section")) == section_type}
+
+    def section_type_of(self, section: str | None) -> str:
+        row = self._sections.get(section or "", {})
+        return (_val(row, "sectionType") or "").rsplit("/", 1)[-1]
+
+    def section_gap(self, section_type: str) -> dict[str, str] | None:
+        """The gap of a section said to be missing from the source (not-in-source): the
+        section is unknown, not empty."""
+        for section in self._sections:
+            if self.section_type_of(section) == section_type:
+                found = self.gap(section, "not-in-source")
+                if found:
+                    return found
+        return None
+
     def supplements(self) -> list[dict[str, Any]]:
         """The supplementary sources, in the order of their marks: those the page cites, then
         the country's others (the supplementary-sources query) that it does not cite."""
@@ -153,6 +180,8 @@ class PageData:
                              hint=hint)
         first = rows[0]
         country = self.show(_val(first, "country"))
+        editors = self._people(rows, "editor")
+        publishers = self._people(rows, "publisher")
         return {
             "iri": _val(first, "factsheet"),
             "title": _val(first, "title") or _val(first, "label") or "",
@@ -161,8 +190,10 @@ class PageData:
                         "alpha2": _val(first, "alpha2"), "alpha3": _val(first, "alpha3"),
                         "m49": _val(first, "m49"), "wikidata": _val(first, "wikidata")},
             "authors": self._people(rows, "author"),
-            "editors": self._people(rows, "editor"),
-            "publishers": self._people(rows, "publisher"),
+            "editors": editors,
+            "publishers": publishers,
+            # the publishers the byline names apart from the editors
+            "publishers_apart": [p for p in publishers if p not in editors],
             "created": date(first.get("created")),
             "modified": date(first.get("modified")),
             "language": _val(first, "language"),
@@ -238,6 +269,9 @@ class PageData:
                 "sources": _unique(_val(r, "source") for r in group),
             })
         self._observations = {(_val(r, "observation") or ""): r for r in run("observations")}
+        self._resource_rows = run("factsheet-resources")
+        self._labels = {(_val(r, "resource") or ""): _val(r, "label") or ""
+                        for r in self._resource_rows}
         self._sections = {(_val(r, "section") or ""): r for r in run("sections")}
         self._section_type = {
             _val(r, "sectionOrder"): (_val(r, "sectionType") or "").rsplit("/", 1)[-1]

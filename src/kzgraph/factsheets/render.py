@@ -58,12 +58,6 @@ def render(page: Page, fmt: Format = "md") -> str:
     """The page in Markdown (``md``) or HTML (``html``)."""
     if fmt not in FORMATS:
         raise InputError(f"unknown factsheet format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    if not page._settled:
-        # The HTML anchors say what the templates really show; what they do not goes to
-        # "Further facts" (in both formats, so both show the same facts).
-        _render(page, "html")
-        page.settle(set(page._anchored))
-        page._settled = True
     return _render(page, fmt)
 
 

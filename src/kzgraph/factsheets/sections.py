@@ -6,8 +6,8 @@ noting every resource it shows (``page.show``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from kzgraph.factsheets.page_data import PageData
 from kzgraph.factsheets.values import (
@@ -21,95 +21,9 @@ from kzgraph.factsheets.values import (
     _val,
     date,
     number,
-    with_unit,
     years,
 )
-
-if TYPE_CHECKING:
-    from kzgraph.results import Term
-
-
-def facts(page: PageData) -> dict[str, Any]:
-    run = page._run
-    # top-destinations names the destination, not the observation: find the observation
-    # (for its marks and anchor) by destination and year in the observations query.
-    obs_by_destination = {(_val(r, "destinationLabel"), _val(r, "year")): o
-                          for o, r in page._observations.items()
-                          if _val(r, "destinationLabel")}
-    destinations: list[dict[str, Any]] = []
-    for row in run("top-destinations"):
-        key = (_val(row, "destinationLabel"), _val(row, "year"))
-        obs = obs_by_destination.get(key)
-        if obs and any(d["iri"] == obs for d in destinations):
-            continue  # the query gives one row per source URL: keep the first
-        destinations.append({
-            "iri": page.show(obs),
-            "rank": _val(row, "rank"),
-            "country": _ref(page.show(_val(row, "destination")),
-                            _val(row, "destinationLabel")),
-            "iso3": _val(row, "iso3"),
-            "value": number(row.get("emigrants")),
-            "year": _val(row, "year"),
-            "share": _val(row, "sharePercent"),
-            "dataset": _ref(page.show(_val(row, "dataset")), _val(row, "datasetLabel")),
-        })
-    lost: list[dict[str, Any]] = []
-    for row in run("unknown-indicators"):
-        iri = _val(row, "observation")
-        if any(x["iri"] == iri for x in lost):
-            continue
-        lost.append({"iri": page.show(iri), "label": _val(row, "observationLabel"),
-                     "indicator": _val(row, "indicatorLabel"),
-                     "unit": _val(row, "unitLabel")})
-    by_indicator = {(_val(r, "indicatorLabel"), _val(r, "year")): o
-                    for o, r in page._observations.items()}
-    remittances = []
-    for row in run("remittances"):
-        obs = by_indicator.get((_val(row, "indicatorLabel"), _val(row, "year")))
-        remittances.append({
-            "iri": page.show(obs), "indicator": _val(row, "indicatorLabel") or "",
-            "value": with_unit(row.get("value"), _val(row, "unit")) if row.get("value")
-            else "",
-            "year": _val(row, "year"),
-            "year_shown": (page.gap(obs, "year-not-stated") or {}).get("label")
-            or _val(row, "yearShown") or "",
-            "printed": _val(row, "printedText")})
-    datasets = []
-    for iri, group in _group(run("factsheet-datasets"), "dataset").items():
-        first = group[0]
-        datasets.append({
-            "iri": page.show(iri), "label": _val(first, "datasetLabel") or iri,
-            "kind": _val(first, "kind"), "description": _val(first, "description"),
-            "publisher": _ref(page.show(_val(first, "publisher")),
-                              _val(first, "publisherLabel")),
-            "distributions": [
-                {"iri": page.show(d), "label": _val(r, "distributionLabel") or d,
-                 "url": _val(r, "downloadUrl")}
-                for d, r in ((_val(r, "distribution"), r) for r in group) if d],
-        })
-    provisions = {(_val(r, "provision") or ""): r for r in run("legal-provisions")}
-    rights = []
-    for iri, group in _group(run("political-rights"), "record").items():
-        first = group[0]
-        bases = []
-        for prov in _unique(_val(r, "provision") for r in group):
-            hit = next(r for r in group if _val(r, "provision") == prov)
-            extra: Mapping[str, Term] = provisions.get(prov or "", {})
-            bases.append({
-                "iri": page.show(prov), "article": _val(hit, "article") or "",
-                "law": _ref(page.show(_val(hit, "law")), _val(hit, "lawLabel")),
-                "quotation": _val(extra, "quotation"),
-                "description": _val(extra, "description"),
-            })
-        rights.append({
-            "iri": page.show(iri), "label": _val(first, "recordLabel"),
-            "right": _val(first, "rightLabel") or "",
-            "status": _val(first, "statusLabel"),
-            "method": _val(first, "votingMethodLabel"),
-            "bases": bases,
-        })
-    return {"destinations": destinations, "lost": lost, "remittances": remittances,
-            "datasets": datasets, "rights": rights}
+from kzgraph.namespaces import DEM, SKOS
 
 
 def terminology(page: PageData) -> dict[str, Any]:
@@ -238,7 +152,28 @@ def policy(page: PageData) -> dict[str, Any]:
             "findings": findings(page, "policy-framework")}
 
 
-def findings(page: PageData, section_type: str) -> list[dict[str, Any]]:
+@dataclass
+class Finding:
+    """A finding of the factsheet (an assessment), or an obstacle with its category."""
+
+    iri: str
+    label: str | None
+    description: str
+    about: list[dict[str, str]]
+    category: str = ""
+
+
+@dataclass
+class Footnote:
+    iri: str
+    number: str | None
+    text: str | None
+    urls: list[str]
+    lost: bool
+    note: str | None
+
+
+def findings(page: PageData, section_type: str) -> list[Finding]:
     if not hasattr(page, "_finding_rows"):
         page._finding_rows = _group(page._run("findings"), "finding")
     out = []
@@ -247,20 +182,16 @@ def findings(page: PageData, section_type: str) -> list[dict[str, Any]]:
         kind = page._section_type.get(_val(first, "sectionOrder"), "trends-and-achievements")
         if kind != section_type:
             continue
-        out.append({"iri": page.show(iri), "label": _val(first, "findingLabel"),
-                    "description": _val(first, "description") or "",
-                    "about": page.links(iri, "about")})
+        out.append(Finding(iri=page.show(iri) or iri, label=_val(first, "findingLabel"),
+                           description=_val(first, "description") or "",
+                           about=page.links(iri, "about")))
     return out
 
 
 def trends(page: PageData) -> dict[str, Any]:
     figures = []
-    by_indicator = {(_val(r, "indicatorLabel"), _val(r, "periodLabel"), _val(r, "year")): o
-                    for o, r in page._observations.items()}
     for row in page._run("returnees"):
-        candidates = [o for (ind, _period, year), o in by_indicator.items()
-                      if ind == _val(row, "indicatorLabel") and year == _val(row, "year")]
-        obs = candidates[0] if candidates else None
+        obs = _val(row, "observation")
         period = page.links(obs, "period")
         for p in period:
             page.show(p["iri"])
@@ -274,14 +205,14 @@ def trends(page: PageData) -> dict[str, Any]:
     return {"findings": findings(page, "trends-and-achievements"), "figures": figures}
 
 
-def obstacles(page: PageData) -> list[dict[str, Any]]:
+def obstacles(page: PageData) -> list[Finding]:
     out = []
     for iri, group in _group(page._run("obstacles"), "obstacle").items():
         first = group[0]
-        out.append({"iri": page.show(iri), "label": _val(first, "obstacleLabel"),
-                    "category": _val(first, "categoryLabel") or "",
-                    "description": _val(first, "description") or "",
-                    "about": page.links(iri, "about")})
+        out.append(Finding(iri=page.show(iri) or iri, label=_val(first, "obstacleLabel"),
+                           category=_val(first, "categoryLabel") or "",
+                           description=_val(first, "description") or "",
+                           about=page.links(iri, "about")))
     return out
 
 
@@ -399,15 +330,50 @@ def annex(page: PageData) -> dict[str, Any]:
     return {"institutions": institutions, "organisations": organisations}
 
 
-def footnotes(page: PageData) -> list[dict[str, Any]]:
+def footnotes(page: PageData) -> list[Footnote]:
     out = []
     for iri, group in _group(page._footnote_rows, "footnote").items():
         first = group[0]
-        out.append({
-            "iri": iri, "number": _val(first, "footnoteNumber"),
-            "text": _val(first, "printedText"),
-            "urls": _unique(_val(r, "url") for r in group),
-            "lost": _true(first, "textLost"),
-            "note": _val(first, "note"),
-        })
+        out.append(Footnote(iri=iri, number=_val(first, "footnoteNumber"),
+                            text=_val(first, "printedText"),
+                            urls=_unique(_val(r, "url") for r in group),
+                            lost=_true(first, "textLost"), note=_val(first, "note")))
+    return out
+
+
+def _unshown_of_class(page: PageData, cls: str) -> dict[str, list[str]]:
+    """Resources of a class that no builder above shows, by the type of their section."""
+    out: dict[str, list[str]] = {}
+    for row in page._resource_rows:
+        iri = _val(row, "resource") or ""
+        if _val(row, "class") != cls or iri in page._shown:
+            continue
+        bucket = out.setdefault(page.section_type_of(_val(row, "section")), [])
+        if iri not in bucket:
+            bucket.append(iri)
+    return out
+
+
+def supplementary_claims(page: PageData) -> dict[str, list[dict[str, Any]]]:
+    """Claims of supplementary sources (dem:SupplementaryClaim), apart from the factsheet's
+    findings, by the type of the section they sit in."""
+    return {kind: [{"iri": page.show(iri), "label": page.label(iri),
+                    "description": page.text(iri, "description")} for iri in iris]
+            for kind, iris in _unshown_of_class(page, DEM + "SupplementaryClaim").items()}
+
+
+def other_terms(page: PageData) -> dict[str, list[dict[str, Any]]]:
+    """Terms outside the legislation's terminology (e.g. used only in the assessment), with
+    their concept scheme, by the type of the section they sit in."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    schemes = _unshown_of_class(page, SKOS + "ConceptScheme")
+    for kind, iris in _unshown_of_class(page, DEM + "Term").items():
+        bucket = out.setdefault(kind, [])
+        for scheme in _unique([s["iri"] for i in iris for s in page.links(i, "inScheme")]
+                              + schemes.get(kind, [])):
+            bucket.append({"iri": page.show(scheme), "label": page.label(scheme),
+                           "description": page.text(scheme, "description"),
+                           "terms": [{"iri": page.show(i), "label": page.label(i)}
+                                     for i in iris
+                                     if scheme in (s["iri"] for s in page.links(i, "inScheme"))]})
     return out

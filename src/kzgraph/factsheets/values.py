@@ -52,6 +52,8 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 #: Sub-headings (fixed text).
 HEADINGS: dict[str, str] = {
     "emigration": "Emigration",
+    "heading_lost": "Figures whose headings were lost",
+    "second_source": "Second source",
     "destinations": "Top countries of destination",
     "remittances": "Remittances",
     "rights": "Political rights",
@@ -64,6 +66,8 @@ HEADINGS: dict[str, str] = {
     "institutions": "National institutions",
     "organisations": "Diaspora organisations",
     "hosted": "Organisations hosted",
+    "other_terms": "Other terms",
+    "claims": "Claims of supplementary sources",
     "further": "Further facts",
     "footnotes": "Footnotes",
     "supplements": "Supplementary sources",

@@ -321,6 +321,8 @@ def ontology_context(m: Model, rel: Release, path: str) -> dict[str, Any]:
     root = _root(path)
     counts_c = rel.counts["classes"]
     counts_p = rel.counts["properties"]
+    # A class whose instances are all blank nodes (topic tags) has no browse page.
+    browsed = {c for s, types in m.types.items() if isinstance(s, ox.NamedNode) for c in types}
     onto_subjects: list[Any] = []
     seen: set[Any] = set()
     for t in rel.ontology:
@@ -351,7 +353,7 @@ def ontology_context(m: Model, rel: Release, path: str) -> dict[str, Any]:
             "domain": [m.value(o, root) for o in m.values(term, RDFS + "domain")],
             "range": [m.value(o, root) for o in m.values(term, RDFS + "range")],
             "uses": counts_c.get(iri, 0) if is_class else counts_p.get(iri, 0),
-            "browse": _class_slug(m, iri) if is_class and counts_c.get(iri) else None,
+            "browse": _class_slug(m, iri) if is_class and iri in browsed else None,
             "use_kind": "instances" if is_class else "triples",
             "rows": m.rows(term, root, skip=shown_props),
             "external": not iri.startswith(BASE),
