@@ -2,12 +2,12 @@
 
 The graph's own IRIs live under :data:`BASE` (see ontology/README.md): the ontology at
 ``ontology#``, resources at ``id/``, controlled vocabularies at ``vocab/``. Nothing here imports
-anything: every other module may import this one.
+more than the lazy regex helper: every other module may import this one.
 """
 
 from __future__ import annotations
 
-import re
+from kzgraph.lazy_regex import LazyPattern
 
 # The graph's own spaces.
 BASE = "https://w3id.org/kzgraph/"
@@ -59,7 +59,7 @@ DISPLAY_PREFIXES = {
     "wd": WD,
 }
 
-_LOCAL = re.compile(r"[\w\-]+(?:[\w.\-]*[\w\-])?")
+_LOCAL = LazyPattern(r"[\w\-]+(?:[\w.\-]*[\w\-])?")
 
 
 def compact(iri: str, prefixes: dict[str, str]) -> str:
