@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kzgraph import paths as _paths
+from kzgraph import progress as _progress
 from kzgraph.errors import InputError
 from kzgraph.rdf_files import (
     PathArg,
@@ -233,13 +234,14 @@ def load_files(paths: Iterable[PathArg], *, graph: rdflib.Graph | None = None,
         sources = getattr(target, _SOURCES_ATTR, None) or SourceMap()
     memo: dict[Any, Any] = {}  # one rdflib term per distinct term: fewer objects, faster
     with quiet_rdflib():
-        for path in files:
+        for done, path in enumerate(files, 1):
             fmt = format_of(path)
             file = display_path(path)
             if parser == "rdflib":
                 _load_rdflib_into(target, path, fmt, file, sources)
             else:
                 _load_oxigraph_into(target, path, fmt, file, sources, memo)
+            _progress.step("files loaded", done, len(files))
     setattr(target, _SOURCES_ATTR, sources)
     return target
 

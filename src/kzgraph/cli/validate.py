@@ -37,14 +37,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="shapes files or folders (default: the bundled shapes/)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="report format (default: text)")
+    parser.add_argument("--engine", choices=("kzgraph", "pyshacl"), default="kzgraph",
+                        help="kzgraph (default): pySHACL with its SPARQL run by pyoxigraph, "
+                             "and after an edit only what the edit touches is validated again "
+                             "(the previous results are kept in the cache folder); pyshacl: "
+                             "plain pySHACL on the whole graph, the reference")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from kzgraph.errors import EXIT_OK, EXIT_VIOLATIONS
+    from kzgraph.progress import opened
     from kzgraph.validation import validate
 
-    report = validate(args.paths or None, args.shapes or None)
+    with opened("kzgraph validate"):
+        report = validate(args.paths or None, args.shapes or None, engine=args.engine)
     if args.format == "json":
         sys.stdout.write(report.to_json() + "\n")
     else:

@@ -1,0 +1,176 @@
+"""Incremental validation: after an edit, validate only what the edit touches.
+
+A run leaves, in ``cache_dir()/validation/``, its results and, for each data file, the sha256
+of its bytes, its subjects and every IRI it mentions. The entry is keyed by the shapes, the
+ontology, the list of data files and the versions of kzgraph and pySHACL, so a change to any
+of those means a full run. The next run compares the files' hashes. For the files that changed
+(or appeared, or went), the resources they touch are, in their old and new versions:
+
+- their subjects, and every resource that refers to one of them (one link away);
+- every other IRI they mention (a misspelt property, a linked concept), validated as a focus
+  node in its own right;
+
+plus the focus nodes of the previous results that no file describes. pySHACL validates those
+focus nodes on the whole new graph; every other result is the previous run's. Their results
+are exactly those a full run gives (``tests/test_validation_cache.py`` compares both on edits
+of every kind).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kzgraph import store as _store
+
+if TYPE_CHECKING:  # pragma: no cover
+    import rdflib
+
+_FORMAT = 1
+_KEEP = 4  # entries kept (the newest ones)
+#: Above this share of changed data files, a full run is as quick and simpler.
+FULL_RUN_SHARE = 0.5
+
+
+def _sha(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _mentions(path: Path) -> list[str]:
+    """Every IRI of the file, in any position (pyoxigraph's parser: quick)."""
+    import pyoxigraph as ox
+
+    found: set[str] = set()
+    fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".")) or ox.RdfFormat.TURTLE
+    for quad in ox.parse(path=str(path), format=fmt):
+        for term in (quad.subject, quad.predicate, quad.object):
+            if isinstance(term, ox.NamedNode):
+                found.add(term.value)
+    return sorted(found)
+
+
+class ValidationCache:
+    """The previous run's results for the same shapes, ontology and data file list."""
+
+    def __init__(self, data_files: list[Path], fixed_files: Iterable[Path]) -> None:
+        from kzgraph.shacl_engine import pyshacl_version
+        from kzgraph.version import __version__
+
+        self.files = {_store.display_path(p): p for p in data_files}
+        self.hashes = {name: _sha(path) for name, path in self.files.items()}
+        key = hashlib.sha256(json.dumps(
+            [_FORMAT, __version__, pyshacl_version(), sorted(self.files),
+             sorted((str(p), _sha(p)) for p in fixed_files)]).encode())
+        self.path = _store.cache_dir() / "validation" / f"{key.hexdigest()[:32]}.json"
+        self.previous = self._read()
+        old = self.previous["files"] if self.previous else {}
+        self.changed = sorted(name for name in set(self.files) | set(old)
+                              if old.get(name, {}).get("sha") != self.hashes.get(name))
+
+    def _read(self) -> dict[str, Any] | None:
+        try:
+            saved = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(saved, dict) or saved.get("format") != _FORMAT:
+            return None
+        if not isinstance(saved.get("files"), dict) or not isinstance(saved.get("results"), list):
+            return None
+        return saved
+
+    @property
+    def incremental(self) -> bool:
+        """Whether a run on the touched focus nodes only can stand for a full run."""
+        return (self.previous is not None
+                and len(self.changed) <= FULL_RUN_SHARE * max(len(self.files), 1))
+
+    def focus(self, data: rdflib.Graph, sources: _store.SourceMap,
+              owner: Callable[[rdflib.Graph, Any], tuple[Any, tuple[str, ...]]]
+              ) -> tuple[frozenset[Any], set[str]]:
+        """The focus nodes to validate again, and the resources whose results they replace."""
+        from rdflib import BNode, URIRef
+
+        assert self.previous is not None
+        old = self.previous["files"]
+        by_file = _subjects_by_file(sources)
+        subjects: set[str] = set()
+        mentioned: set[str] = set()
+        for name in self.changed:
+            entry = old.get(name, {})
+            subjects.update(entry.get("subjects", ()))
+            mentioned.update(entry.get("mentions", ()))
+            subjects.update(by_file.get(name, ()))
+            if name in self.files:
+                mentioned.update(_mentions(self.files[name]))
+        touched = set(subjects) | mentioned
+        for key in subjects:
+            if key.startswith("_:"):
+                continue
+            for referrer in data.subjects(None, URIRef(key)):
+                touched.add(_store.node_key(owner(data, referrer)[0]
+                                            if isinstance(referrer, BNode) else referrer))
+        for result in self.previous["results"]:
+            if not result.get("files"):
+                touched.add(result["resource"])
+        nodes: set[Any] = {URIRef(key) for key in touched if not key.startswith("_:")}
+        for blank in {s for s in data.subjects() if isinstance(s, BNode)}:
+            resource = owner(data, blank)[0]
+            if isinstance(resource, BNode) or _store.node_key(resource) in touched:
+                nodes.add(blank)  # an orphan blank node's old results cannot be matched
+        return frozenset(nodes), touched
+
+    def previous_results(self, touched: set[str]) -> list[dict[str, Any]]:
+        """The previous results about resources the edit did not touch."""
+        assert self.previous is not None
+        return [r for r in self.previous["results"]
+                if r["resource"] not in touched and not r["resource"].startswith("_:")]
+
+    def save(self, results: list[dict[str, Any]], sources: _store.SourceMap) -> None:
+        """Record this run (atomically; a read-only or full cache folder is left as it is)."""
+        old = self.previous["files"] if self.previous else {}
+        by_file = _subjects_by_file(sources)
+        files = {}
+        for name, path in self.files.items():
+            kept = old.get(name)
+            if kept and kept.get("sha") == self.hashes[name]:
+                files[name] = kept
+            else:
+                files[name] = {"sha": self.hashes[name],
+                               "subjects": sorted(by_file.get(name, ())),
+                               "mentions": _mentions(path)}
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps({"format": _FORMAT, "files": files, "results": results}),
+                           encoding="utf-8")
+            os.replace(tmp, self.path)
+            _prune(self.path.parent, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def _subjects_by_file(sources: _store.SourceMap) -> dict[str, set[str]]:
+    by_file: dict[str, set[str]] = {}
+    for subject in sources.subjects():
+        if not subject.startswith("_:"):
+            for name in sources.files(subject):
+                by_file.setdefault(name, set()).add(subject)
+    return by_file
+
+
+def _prune(folder: Path, keep: Path) -> None:
+    entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in entries[_KEEP:]:
+        if stale != keep:
+            with contextlib.suppress(OSError):
+                stale.unlink()
