@@ -1,5 +1,6 @@
-"""The floor of a cold `kzgraph query`: a plain pyoxigraph script that loads the same Turtle and
-runs the same stored query (its IRI `#+ defaults:` written into the text, as grlc does), printing SPARQL CSV.
+"""The floor of a cold `kzgraph query`: a plain pyoxigraph script that loads the same Turtle
+and runs the same stored query (its IRI `#+ defaults:` written into the text, as grlc does),
+printing SPARQL CSV.
 
     python bench/oxigraph_query.py queries/NAME.rq [--home DIR]
 """
@@ -11,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pyoxigraph as ox
-
 from baseline_query import defaults, graph_files, parameters  # type: ignore[import-not-found]
 
 

@@ -145,3 +145,28 @@ def test_outside_the_tested_pyshacl_range_plain_pyshacl_runs(
     assert "outside the range kzgraph was tested with" in capsys.readouterr().err
     with pytest.raises(ValueError):
         validate(files, engine="unknown")
+
+
+def test_the_sparql_mirror_filled_while_parsing_holds_what_rdflib_holds(tmp_path: Path) -> None:
+    """The pyoxigraph copy pySHACL's SPARQL runs on is filled from the parse: it must hold the
+    triples of the rdflib graph, literals as rdflib normalises them, blank nodes included."""
+    import pyoxigraph as ox
+
+    from kzgraph import store
+
+    data = tmp_path / "data.ttl"
+    data.write_text('''@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix ex: <https://example.org/> .
+ex:a ex:count "01"^^xsd:integer , "1"^^xsd:integer ; ex:share "1.50"^^xsd:decimal ;
+    ex:flag "1"^^xsd:boolean ; ex:label "Kazakh"@EN-gb , "plain" ; ex:bad "x"^^xsd:integer ;
+    ex:interval [ ex:end [ ex:year "2019"^^xsd:gYear ] ] .
+''', encoding="utf-8")
+    graph = store.load_files([data])
+    loaded = getattr(graph, store.MIRROR_ATTR)
+    assert len(loaded.store) == len(graph)
+    converted = ox.Store()
+    converted.bulk_extend(ox.Quad(*(shacl_engine.oxigraph_term(t) for t in triple))
+                          for triple in graph)
+    assert set(loaded.store) == set(converted)
+    more = store.load_files([data], graph=graph)  # a graph loaded twice has no stale copy
+    assert getattr(more, store.MIRROR_ATTR) is None

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from kzgraph import progress
 from kzgraph.errors import InputError
-from kzgraph.terms import rdflib_term
+from kzgraph.store import MIRROR_ATTR
+from kzgraph.terms import OxigraphMirror, oxigraph_term, rdflib_term
 
 if TYPE_CHECKING:  # pragma: no cover
     import rdflib
@@ -43,8 +44,13 @@ class _OxigraphMirror:
         self.to_ox: dict[Any, Any] = {}
         self.to_rdf: dict[Any, Any] = {}
         convert = self._convert
-        self.store = ox.Store()
-        self.store.extend(ox.Quad(convert(s), convert(p), convert(o)) for s, p, o in graph)
+        loaded = getattr(graph, MIRROR_ATTR, None)  # filled while the files were parsed
+        if isinstance(loaded, OxigraphMirror) and len(loaded.store) == len(graph):
+            self.store = loaded.store
+        else:
+            self.store = ox.Store()
+            self.store.bulk_extend(ox.Quad(convert(s), convert(p), convert(o))
+                                   for s, p, o in graph)
         self.prefixes = {prefix: str(ns) for prefix, ns in graph.namespaces()}
         self.unsupported: set[str] = set()
 
@@ -52,22 +58,10 @@ class _OxigraphMirror:
         found = self.to_ox.get(term)
         if found is not None:
             return found
-        from rdflib import BNode, Literal
-
-        ox = self._ox
-        if isinstance(term, Literal):
-            if term.language:
-                value = ox.Literal(str(term), language=term.language)
-            else:
-                value = ox.Literal(str(term),
-                                   datatype=ox.NamedNode(term.datatype) if term.datatype else None)
-        elif isinstance(term, BNode):
-            try:
-                value = ox.BlankNode(str(term))
-            except ValueError:  # an id pyoxigraph does not accept: a fresh one, mapped back
-                value = ox.BlankNode()
-        else:
-            value = ox.NamedNode(str(term))
+        try:
+            value = oxigraph_term(term)
+        except ValueError:  # a blank node id pyoxigraph does not accept: a fresh one, mapped back
+            value = self._ox.BlankNode()
         self.to_ox[term] = value
         self.to_rdf.setdefault(value, term)
         return value

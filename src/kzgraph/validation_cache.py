@@ -122,10 +122,24 @@ class ValidationCache:
             if not result.get("files"):
                 touched.add(result["resource"])
         nodes: set[Any] = {URIRef(key) for key in touched if not key.startswith("_:")}
-        for blank in {s for s in data.subjects() if isinstance(s, BNode)}:
-            resource = owner(data, blank)[0]
-            if isinstance(resource, BNode) or _store.node_key(resource) in touched:
-                nodes.add(blank)  # an orphan blank node's old results cannot be matched
+        # The blank nodes whose results are reported under a touched resource: those below it
+        # (through blank nodes) that have it as their owner. Blank nodes no IRI links to have
+        # no owner, so their old results cannot be matched: they are always validated again.
+        pending = [b for n in nodes for b in data.objects(n) if isinstance(b, BNode)]
+        seen: set[Any] = set()
+        while pending:
+            blank = pending.pop()
+            if blank in seen:
+                continue
+            seen.add(blank)
+            pending.extend(b for b in data.objects(blank) if isinstance(b, BNode))
+            if _store.node_key(owner(data, blank)[0]) in touched:
+                nodes.add(blank)
+        for key in sources.subjects():
+            if key.startswith("_:"):
+                blank = BNode(key[2:])
+                if isinstance(owner(data, blank)[0], BNode):
+                    nodes.add(blank)
         return frozenset(nodes), touched
 
     def previous_results(self, touched: set[str]) -> list[dict[str, Any]]:

@@ -42,6 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "and after an edit only what the edit touches is validated again "
                              "(the previous results are kept in the cache folder); pyshacl: "
                              "plain pySHACL on the whole graph, the reference")
+    parser.add_argument("--full", action="store_true",
+                        help="validate the whole graph, without the previous run's results")
     parser.set_defaults(func=run)
 
 
@@ -51,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     from kzgraph.validation import validate
 
     with opened("kzgraph validate"):
-        report = validate(args.paths or None, args.shapes or None, engine=args.engine)
+        report = validate(args.paths or None, args.shapes or None, engine=args.engine,
+                          incremental=not args.full)
     if args.format == "json":
         sys.stdout.write(report.to_json() + "\n")
     else:
