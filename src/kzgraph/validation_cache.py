@@ -1,19 +1,21 @@
 """Incremental validation: after an edit, validate only what the edit touches.
 
 A run leaves, in ``cache_dir()/validation/``, its results and, for each data file, the sha256
-of its bytes, its subjects and every IRI it mentions. The entry is keyed by the shapes, the
-ontology, the list of data files and the versions of kzgraph and pySHACL, so a change to any
-of those means a full run. The next run compares the files' hashes. For the files that changed
-(or appeared, or went), the resources they touch are, in their old and new versions:
+of its bytes and, for each IRI subject of the file, a digest of what the file says about it
+(its triples and those of the blank nodes below it) with the IRIs that mentions. The entry is
+keyed by the shapes, the ontology, the list of data files and the versions of kzgraph and
+pySHACL, so a change to any of those means a full run. The next run compares the files'
+hashes; in the files that changed (or appeared, or went), the resources the edit touches are
+those whose description changed, and with them:
 
-- their subjects, and every resource that refers to one of them (one link away);
-- every other IRI they mention (a misspelt property, a linked concept), validated as a focus
-  node in its own right;
+- every resource that refers to one of them (one link away);
+- every IRI their old or new description mentions (a misspelt property, a linked concept),
+  validated as a focus node in its own right;
 
-plus the focus nodes of the previous results that no file describes. pySHACL validates those
-focus nodes on the whole new graph; every other result is the previous run's. Their results
-are exactly those a full run gives (``tests/test_validation_cache.py`` compares both on edits
-of every kind).
+plus the focus nodes of the previous results that no file describes, and blank nodes no IRI
+links to. pySHACL validates those focus nodes on the whole new graph; every other result is
+the previous run's. Their results are exactly those a full run gives
+(``tests/test_engine_parity.py`` compares both on edits of every kind).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from kzgraph import store as _store
 if TYPE_CHECKING:  # pragma: no cover
     import rdflib
 
-_FORMAT = 1
+_FORMAT = 2
 _KEEP = 4  # entries kept (the newest ones)
 #: Above this share of changed data files, a full run is as quick and simpler.
 FULL_RUN_SHARE = 0.5
@@ -45,17 +47,46 @@ def _sha(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _mentions(path: Path) -> list[str]:
-    """Every IRI of the file, in any position (pyoxigraph's parser: quick)."""
+def _described(path: Path) -> dict[str, list[Any]]:
+    """What the file says about each IRI subject: a digest of its triples and of those of the
+    blank nodes below it (blank node ids masked: they change at every parse), and the IRIs they
+    mention. Triples of blank nodes no IRI subject of the file reaches are under "_:"."""
     import pyoxigraph as ox
 
-    found: set[str] = set()
     fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".")) or ox.RdfFormat.TURTLE
+    about: dict[Any, list[Any]] = {}
     for quad in ox.parse(path=str(path), format=fmt):
-        for term in (quad.subject, quad.predicate, quad.object):
-            if isinstance(term, ox.NamedNode):
-                found.add(term.value)
-    return sorted(found)
+        about.setdefault(quad.subject, []).append(quad)
+
+    def text(term: Any) -> str:
+        return "_:" if isinstance(term, ox.BlankNode) else str(term)
+
+    out: dict[str, list[Any]] = {}
+    reached: set[Any] = set()
+    roots: list[Any] = [s for s in about if not isinstance(s, ox.BlankNode)]
+    for root in [*roots, None]:
+        lines: list[str] = []
+        mentions: set[str] = set()
+        pending = ([root] if root is not None
+                   else [s for s in about if isinstance(s, ox.BlankNode) and s not in reached])
+        seen: set[Any] = set()
+        while pending:
+            subject = pending.pop()
+            if subject in seen:
+                continue
+            seen.add(subject)
+            reached.add(subject)
+            for quad in about.get(subject, ()):
+                lines.append(f"{text(subject)} {quad.predicate} {text(quad.object)}")
+                for term in (quad.subject, quad.predicate, quad.object):
+                    if isinstance(term, ox.NamedNode):
+                        mentions.add(term.value)
+                if isinstance(quad.object, ox.BlankNode):
+                    pending.append(quad.object)
+        if lines:
+            digest = hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()[:24]
+            out["_:" if root is None else root.value] = [digest, sorted(mentions)]
+    return out
 
 
 class ValidationCache:
@@ -72,6 +103,7 @@ class ValidationCache:
              sorted((str(p), _sha(p)) for p in fixed_files)]).encode())
         self.path = _store.cache_dir() / "validation" / f"{key.hexdigest()[:32]}.json"
         self.previous = self._read()
+        self._described: dict[str, dict[str, list[Any]]] = {}
         old = self.previous["files"] if self.previous else {}
         self.changed = sorted(name for name in set(self.files) | set(old)
                               if old.get(name, {}).get("sha") != self.hashes.get(name))
@@ -101,16 +133,17 @@ class ValidationCache:
 
         assert self.previous is not None
         old = self.previous["files"]
-        by_file = _subjects_by_file(sources)
-        subjects: set[str] = set()
+        subjects: set[str] = set()  # resources whose description changed
         mentioned: set[str] = set()
         for name in self.changed:
-            entry = old.get(name, {})
-            subjects.update(entry.get("subjects", ()))
-            mentioned.update(entry.get("mentions", ()))
-            subjects.update(by_file.get(name, ()))
-            if name in self.files:
-                mentioned.update(_mentions(self.files[name]))
+            before = old.get(name, {}).get("described", {})
+            after = self._now(name)
+            for key in set(before) | set(after):
+                if before.get(key, [None])[0] != after.get(key, [None])[0]:
+                    if key != "_:":
+                        subjects.add(key)
+                    for facts in (before.get(key), after.get(key)):
+                        mentioned.update(facts[1] if facts else ())
         touched = set(subjects) | mentioned
         for key in subjects:
             if key.startswith("_:"):
@@ -142,6 +175,13 @@ class ValidationCache:
                     nodes.add(blank)
         return frozenset(nodes), touched
 
+    def _now(self, name: str) -> dict[str, list[Any]]:
+        """What the current version of data file ``name`` describes ({} once it is gone)."""
+        if name not in self._described:
+            path = self.files.get(name)
+            self._described[name] = _described(path) if path is not None else {}
+        return self._described[name]
+
     def previous_results(self, touched: set[str]) -> list[dict[str, Any]]:
         """The previous results about resources the edit did not touch."""
         assert self.previous is not None
@@ -151,16 +191,13 @@ class ValidationCache:
     def save(self, results: list[dict[str, Any]], sources: _store.SourceMap) -> None:
         """Record this run (atomically; a read-only or full cache folder is left as it is)."""
         old = self.previous["files"] if self.previous else {}
-        by_file = _subjects_by_file(sources)
         files = {}
-        for name, path in self.files.items():
+        for name in self.files:
             kept = old.get(name)
             if kept and kept.get("sha") == self.hashes[name]:
                 files[name] = kept
             else:
-                files[name] = {"sha": self.hashes[name],
-                               "subjects": sorted(by_file.get(name, ())),
-                               "mentions": _mentions(path)}
+                files[name] = {"sha": self.hashes[name], "described": self._now(name)}
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -171,15 +208,6 @@ class ValidationCache:
         except OSError:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-
-
-def _subjects_by_file(sources: _store.SourceMap) -> dict[str, set[str]]:
-    by_file: dict[str, set[str]] = {}
-    for subject in sources.subjects():
-        if not subject.startswith("_:"):
-            for name in sources.files(subject):
-                by_file.setdefault(name, set()).add(subject)
-    return by_file
 
 
 def _prune(folder: Path, keep: Path) -> None:
