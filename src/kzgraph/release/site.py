@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from kzgraph import progress
 from kzgraph.namespaces import (
     BASE,
     DEM,
@@ -147,6 +148,7 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
         ctx["files"] = {ext: f"{name}.{ext}" for ext in RDF_EXTS}
         w.write(path, resource_tpl.render(**common, **ctx, root=root))
         pages += 1
+        progress.step("pages written", pages, len(m.pages))
 
     # -- ontology ----------------------------------------------------------------------
     for part, triples in (("ontology", rel.ontology), ("shapes", rel.shapes)):
