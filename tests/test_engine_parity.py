@@ -114,24 +114,24 @@ def test_shapes_or_ontology_changes_mean_a_full_run(
     shapes = tmp_path / "shapes.ttl"
     shapes.write_bytes((ROOT / "shapes" / "kzgraph-shapes.ttl").read_bytes())
     files = [FIXTURES / "_base.ttl", FIXTURES / "CountryShape--no-alpha-2.ttl"]
-    validate(files, [shapes, ROOT / "shapes" / "qc.ttl"])
+    validate(files, [shapes, ROOT / "shapes" / "qc.ttl"], incremental=True)
     calls: list[Any] = []
     run = shacl_engine.run_pyshacl
     monkeypatch.setattr("kzgraph.validation.run_pyshacl",
                         lambda *a, **k: calls.append(k.get("focus")) or run(*a, **k))
-    validate(files, [shapes, ROOT / "shapes" / "qc.ttl"])
+    validate(files, [shapes, ROOT / "shapes" / "qc.ttl"], incremental=True)
     assert calls[-1] is not None
     shapes.write_text(shapes.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
-    validate(files, [shapes, ROOT / "shapes" / "qc.ttl"])
+    validate(files, [shapes, ROOT / "shapes" / "qc.ttl"], incremental=True)
     assert calls[-1] is None
 
 
 def test_a_broken_cache_entry_means_a_full_run(tmp_path: Path, cache: Path) -> None:
     files = [FIXTURES / "_base.ttl", FIXTURES / "CountryShape--no-alpha-2.ttl"]
-    first = validate(files)
+    first = validate(files, incremental=True)
     for entry in (cache / "validation").iterdir():
         entry.write_text('{"format": 1, "files": [', encoding="utf-8")
-    assert validate(files).to_json() == first.to_json()
+    assert validate(files, incremental=True).to_json() == first.to_json()
 
 
 def test_outside_the_tested_pyshacl_range_plain_pyshacl_runs(
