@@ -91,8 +91,8 @@ def subset_description(part: CountryPart) -> str:
         text = f"'{sheet.title}'"
         if missing:
             kept = [s.label for s in sheet.sections if not s.missing]
-            text += (f" (only {', '.join(kept) or 'no section'} recovered; not in the source: "
-                     f"{', '.join(missing)})")
+            text += (f" (only {'; '.join(kept) or 'no section'} recovered; not in the source: "
+                     f"{'; '.join(missing)})")
         sheets.append(text)
     return (f"The part of the graph built from the EUDiF factsheet {' and '.join(sheets)}: "
             f"the resources under {part.namespace}, with their blank nodes and reified "
