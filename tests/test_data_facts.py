@@ -144,13 +144,18 @@ def test_destination_countries_carry_their_iso_codes():
 def test_lost_indicator_has_no_value_and_is_marked_lost(indicator: str):
     found = rows(f"""
         SELECT ?obs (COUNT(?value) AS ?values) WHERE {{
-            ?obs a qb:Observation ; dem:indicator indicator:{indicator} ;
+            ?obs a dem:MissingObservation ; dcterms:isPartOf kz:indicators ;
+                 dem:indicator indicator:{indicator} ;
                  dem:origin country:kazakhstan ; dem:gap gap:value-lost ;
                  sdmx-attribute:obsStatus sdmx-code:obsStatus-M ; skos:editorialNote ?note .
             OPTIONAL {{ ?obs sdmx-measure:obsValue ?value }}
         }} GROUP BY ?obs""")
     assert len(found) == 1
     assert found[0]["values"].toPython() == 0
+    # Not a Data Cube observation, whose measure would be required.
+    assert not _graph().query(PREFIXES + f"""ASK {{
+        ?obs a qb:Observation ; dem:indicator indicator:{indicator} ;
+             dem:origin country:kazakhstan }}""").askAnswer
 
 
 def test_remittances_share_and_inflow():
@@ -371,12 +376,15 @@ def test_every_section_states_facts(section: str):
 
 
 def test_every_data_resource_has_a_source():
-    """Every IRI subject of data/ is a source or section, or says what it was derived from."""
+    """Every IRI subject of data/ is a source or section, or says what it was derived from (a
+    Data Cube data set through the collection of figures it is part of)."""
     found = rows("""
         SELECT DISTINCT ?resource WHERE {
             ?resource ?p ?o .
             FILTER (isIRI(?resource))
             FILTER NOT EXISTS { ?resource prov:wasDerivedFrom ?source }
+            FILTER NOT EXISTS {
+                ?resource a qb:DataSet ; dcterms:isPartOf/prov:wasDerivedFrom ?source }
             FILTER NOT EXISTS {
                 ?resource a ?type .
                 FILTER (?type IN (dem:Factsheet, dem:Footnote, dem:SupplementSource,

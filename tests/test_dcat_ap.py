@@ -30,6 +30,8 @@ OPEN = {
     ("ontology", "dcterms:temporal"): "the ontology is about no period",
     ("shapes", "dcterms:spatial"): "the shapes are about no place",
     ("shapes", "dcterms:temporal"): "the shapes are about no period",
+    ("country subset", "dcat:contactPoint"): "no contact channel is published",
+    ("country subset", "dcat:distribution"): "a country's triples are in the whole graph's files",
 }
 
 
@@ -77,7 +79,9 @@ def _results(data, graph, severity: str) -> dict[tuple[str, str], list[str]]:
         path = path.replace("<http://data.europa.eu/r5r/", "dcatap:")
         path = path.rstrip(">")
         kind = _kind(data, focus)
-        if kind == "dataset" and path in ("dcterms:spatial", "dcterms:temporal"):
+        if kind == "dataset" and str(focus).startswith(KZVOID + "country-"):
+            kind = "country subset"
+        elif kind == "dataset" and path in ("dcterms:spatial", "dcterms:temporal"):
             kind = str(focus).removeprefix(KZVOID)  # which dataset has no coverage
         found.setdefault((kind, path), []).append(
             f"{focus}: {graph.value(result, SH.resultMessage)}")

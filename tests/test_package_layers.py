@@ -59,7 +59,8 @@ def test_no_module_imports_one_that_imports_it_back() -> None:
     assert cycles == []
 
 
-@pytest.mark.parametrize("layer", ["bundle", "canonical", "charts", "conneg", "folder", "serialise",
+@pytest.mark.parametrize("layer", ["bundle", "canonical", "charts", "conneg", "countries", "folder",
+                                   "serialise",
                                    "site", "site_model", "void"])
 def test_the_release_layers_never_load_the_orchestrator(layer: str) -> None:
     below = _reachable(_imports(), f"kzgraph.release.{layer}")

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -509,7 +510,8 @@ def test_landing_page(built: Path) -> None:
     html = (built / "site" / "index.html").read_text("utf-8")
     assert "kzgraph: diaspora engagement knowledge graph" in html
     assert html.count('class="bar"') == 3  # Russia, Germany, Ukraine
-    assert html.index(">Russia<") < html.index(">Germany<") < html.index(">Ukraine<")
+    chart = html[html.index('<section id="chart">'):]
+    assert chart.index(">Russia<") < chart.index(">Germany<") < chart.index(">Ukraine<")
     assert "Emigrant stock by country of destination, largest first" in html  # query summary
     sums = dict(reversed(line.split("  ", 1))
                 for line in (built / SUMS).read_text().splitlines())
@@ -544,7 +546,8 @@ def test_chart_with_several_countries_of_origin(tmp_path: Path) -> None:
     assert html.count("<svg") == 1
     assert "Emigrant stock from the 2 countries of origin by country of destination" in html
     assert html.count('class="bar"') == 4  # France, Russia, Germany, Ukraine
-    assert html.index(">France<") < html.index(">Russia<") < html.index(">Germany<")
+    chart = html[html.index('<section id="chart">'):]  # the countries table names Germany too
+    assert chart.index(">France<") < chart.index(">Russia<") < chart.index(">Germany<")
     assert "Russia: 2,659,711" in html  # 2,559,711 + 100,000 (2019, not the 2015 figure)
     # Each origin's own chart is on its page.
     germany = (out / "site" / "id" / "country" / "germany.html").read_text("utf-8")
@@ -571,15 +574,207 @@ def test_htaccess(built: Path) -> None:
 # ---------------------------------------------------------------------------------------
 
 
-def test_bundled_graph_builds(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build of the bundled graph (every real country)."""
+    saved = {k: os.environ.pop(k) for k in ENV_VARS if k in os.environ}
+    try:
+        return build(tmp_path_factory.mktemp("bundled") / "dist")
+    finally:
+        os.environ.update(saved)
+
+
+def test_bundled_graph_builds(bundled: Path) -> None:
     import pyoxigraph as ox
 
     from kzgraph.paths import graph_files
     from kzgraph.store import load_files
 
-    out = build(tmp_path / "dist")
+    out = bundled
     dumped = list(ox.parse(path=str(out / "kzgraph.nt"), format=ox.RdfFormat.N_TRIPLES))
     assert len(dumped) == len(load_files(graph_files()))
     landing = (out / "site" / "index.html").read_text("utf-8")
     assert landing.count('class="bar"') >= 1
     assert (out / "site" / "id" / "kz" / "factsheet.html").is_file()
+
+
+# ---------------------------------------------------------------------------------------
+# The release per factsheet: a VoID subset per country, the landing page's countries
+# ---------------------------------------------------------------------------------------
+
+
+def country_graphs(files: list[Path]) -> dict[str, Any]:
+    """code -> the triples of that country's resources, counted independently of the
+    release code: rdflib's Concise Bounded Description of every subject in id/{code}/ and of
+    every rdf:Statement about one (rdflib's CBD takes only those of asserted triples)."""
+    import rdflib
+
+    g = rdflib.Graph()
+    for path in files:
+        g.parse(path)
+    found: dict[str, rdflib.Graph] = {}
+    for s in set(g.subjects()):
+        m = re.match(r"https://w3id\.org/kzgraph/id/([a-z]{2})/", str(s))
+        if isinstance(s, rdflib.URIRef) and m:
+            part = found.setdefault(m.group(1), rdflib.Graph())
+            part += g.cbd(s)
+            for statement in g.subjects(rdflib.RDF.subject, s):
+                part += g.cbd(statement)
+    return found
+
+
+def subsets(void_path: Path) -> tuple[Any, dict[str, Any]]:
+    from rdflib import Graph, URIRef
+
+    g = Graph().parse(void_path)
+    main = URIRef(KZVOID + "kzgraph")
+    found = {str(n).removeprefix(KZVOID + "country-"): n
+             for n in g.objects(main, URIRef(VOID + "subset"))
+             if str(n).startswith(KZVOID + "country-")}
+    return g, found
+
+
+def check_subsets(void_path: Path, files: list[Path], expected: set[str]) -> dict[str, int]:
+    """Every country's subset against the independent count; returns code -> triples."""
+    from rdflib import RDF, URIRef
+
+    prov = "http://www.w3.org/ns/prov#wasDerivedFrom"
+    g, found = subsets(void_path)
+    assert set(found) == expected
+    truth = country_graphs(files)
+    out = {}
+    for code, node in found.items():
+        part = truth[code]
+        ns = f"https://w3id.org/kzgraph/id/{code}/"
+
+        def v(name: str, node: Any = node) -> Any:
+            return g.value(node, URIRef(VOID + name))
+
+        assert (node, RDF.type, URIRef(VOID + "Dataset")) in g
+        assert (node, RDF.type, URIRef(DCAT + "Dataset")) in g
+        assert str(v("uriSpace")) == ns
+        assert int(v("triples")) == len(part), code
+        subjects = set(part.subjects())
+        assert int(v("distinctSubjects")) == len(subjects), code
+        assert int(v("entities")) == len({s for s in subjects if str(s).startswith(ns)}), code
+        assert int(v("properties")) == len(set(part.predicates()))
+        classes = {g.value(p, URIRef(VOID + "class")):
+                   int(g.value(p, URIRef(VOID + "distinctSubjects")))
+                   for p in g.objects(node, URIRef(VOID + "classPartition"))}
+        assert classes == {c: len(set(part.subjects(RDF.type, c)))
+                           for c in set(part.objects(None, RDF.type))}
+        assert int(v("classes")) == len(classes)
+        # its factsheet: source and root; its examples: its own resources, factsheet first
+        sheets = set(part.subjects(RDF.type, URIRef(DEM + "Factsheet")))
+        assert sheets and set(g.objects(node, URIRef(prov))) == sheets
+        assert set(g.objects(node, URIRef(VOID + "rootResource"))) == sheets
+        examples = set(g.objects(node, URIRef(VOID + "exampleResource")))
+        assert sheets <= examples and all(str(e).startswith(ns) for e in examples)
+        country = {o for s in sheets for o in part.objects(s, URIRef(DEM + "country"))}
+        assert country and country <= set(g.objects(node, URIRef(DCT + "spatial")))
+        out[code] = len(part)
+    # the whole graph: derived from and rooted in every factsheet, examples from every country
+    main = URIRef(KZVOID + "kzgraph")
+    all_sheets = {s for part in truth.values()
+                  for s in part.subjects(RDF.type, URIRef(DEM + "Factsheet"))}
+    assert set(g.objects(main, URIRef(VOID + "rootResource"))) == all_sheets
+    assert set(g.objects(main, URIRef(prov))) == all_sheets
+    codes = {str(e).split("/id/", 1)[1][:2]
+             for e in g.objects(main, URIRef(VOID + "exampleResource"))}
+    assert codes == expected
+    return out
+
+
+def test_a_subset_per_country_of_the_bundled_graph(bundled: Path) -> None:
+    from rdflib import URIRef
+
+    from kzgraph.paths import graph_files
+
+    counts = check_subsets(bundled / "void.ttl", list(graph_files()), {"kz", "ua"})
+    assert counts["kz"] > 1000 and counts["ua"] > 100
+    g, found = subsets(bundled / "void.ttl")
+    description = str(g.value(found["ua"], URIRef(DCT + "description")))
+    assert "not in the source: " in description and "Terminology" in description
+    assert "not in the source" not in str(g.value(found["kz"], URIRef(DCT + "description")))
+    assert "(Kazakhstan first)" not in (bundled / "void.ttl").read_text("utf-8")
+
+
+def test_a_subset_per_country_counts_blank_nodes_and_statements(tmp_path: Path) -> None:
+    # The fixture's Kazakhstan has a time interval (blank nodes) and a reified statement
+    # nobody points to, about kz:emigrant-stock-2019-ukraine: both count for Kazakhstan.
+    bundle = tmp_path / "bundle"
+    shutil.copytree(BUNDLE, bundle)
+    shutil.copy(FIXTURES / "second-origin.ttl", bundle / "data" / "second-origin.ttl")
+    out = build(tmp_path / "dist", root=bundle)
+    counts = check_subsets(out / "void.ttl", bundle_files(bundle, "data"), {"kz", "de"})
+    # by hand: the second origin's factsheet (3 triples) and 3 observations of 7 triples;
+    # France (a shared country) is in the whole graph only
+    assert counts["de"] == 3 + 3 * 7
+    # second-origin.ttl declares no prefix for its namespace: the rule gives it one
+    context = json.loads((out / "context.jsonld").read_text("utf-8"))["@context"]
+    assert context["de"] == "https://w3id.org/kzgraph/id/de/"
+    assert "\nde:factsheet a dem:Factsheet" in (out / "kzgraph.ttl").read_text("utf-8")
+    from rdflib import BNode, Graph
+
+    kz = Graph().parse(BUNDLE / "data" / "facts.ttl")
+    bnode_triples = [t for t in kz if isinstance(t[0], BNode)]
+    assert bnode_triples  # the interval, its instants and the statement
+    own = [t for t in kz if str(t[0]).startswith("https://w3id.org/kzgraph/id/kz/")]
+    assert counts["kz"] == len(own) + len(bnode_triples)
+
+
+def test_landing_page_lists_every_country(bundled: Path) -> None:
+    from rdflib import URIRef
+
+    html = (bundled / "site" / "index.html").read_text("utf-8")
+    section = html[html.index('<section id="countries">'):html.index('<section id="chart">')]
+    g, found = subsets(bundled / "void.ttl")
+    rows = {}
+    for code in ("kz", "ua"):
+        start = section.index(f'<tr id="country-{code}">')
+        rows[code] = section[start:section.index("</tr>", start)]
+    for code, country in (("kz", "kazakhstan"), ("ua", "ukraine")):
+        assert f'href="id/country/{country}.html"' in rows[code]
+        assert f'href="id/{code}/factsheet.html"' in rows[code]
+        assert f'href="id/{code}/factsheet.ttl"' in rows[code]
+        assert (bundled / "site" / "id" / code / "factsheet.ttl").is_file()
+    # what each covers: Ukraine only Facts & figures, the rest not in the source
+    covered, missing = rows["ua"].split("not in the source:")
+    assert ">Facts &amp; figures<" in covered and ">Terminology<" not in covered
+    for name in ("Terminology", "Obstacles", "Annex: List of Actors"):
+        assert f">{name}<" in missing
+    assert "not in the source" not in rows["kz"] and ">Terminology<" in rows["kz"]
+    for code, row in rows.items():
+        numbers = [int(n.replace(",", "")) for n in
+                   re.findall(r'<td class="num">([\d,]+)</td>', row)]
+        assert numbers == [int(g.value(found[code], URIRef(VOID + "triples"))),
+                           int(g.value(found[code], URIRef(VOID + "entities")))]
+    assert "(Kazakhstan first)" not in html
+
+
+def test_no_country_constant_in_the_release_code() -> None:
+    """Countries come from the graph: no string in the release's code names a country or a
+    country's namespace (docstrings and the comments of a written file may, as examples)."""
+    import ast
+
+    import kzgraph.release
+
+    pattern = re.compile(r"id/[a-z]{2}/|kazakh|ukrain|\bkz:|\bua:", re.IGNORECASE)
+    found = []
+    for path in Path(kzgraph.release.__file__).parent.rglob("*.py"):
+        tree = ast.parse(path.read_text("utf-8"))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+                      and node.body and isinstance(node.body[0], ast.Expr)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and id(node) not in docstrings and pattern.search("\n".join(
+                        line for line in node.value.splitlines()
+                        if not line.lstrip().startswith("#"))):
+                found.append((path.name, node.value))
+    assert found == []
+    from kzgraph.namespaces import country_prefix
+    from kzgraph.release import BASE_PREFIXES
+
+    # a country's prefix comes from the graph, by the rule of kzgraph.namespaces
+    assert [ns for ns in BASE_PREFIXES.values() if country_prefix(ns)] == []

@@ -34,7 +34,7 @@ RAW_ENV = "KZGRAPH_TESTS_RAW_PYSHACL"
 # shapes/ (so a new shape needs a fixture), this only guards that reading.
 KNOWN_SHAPES = {
     "LabelShape", "ProvenanceShape", "EnglishTextShape", "WebAddressShape", "GapShape",
-    "ConceptShape", "CountryShape", "DataSetShape", "ObservationShape",
+    "ConceptShape", "CountryShape", "DataSetShape", "ObservationShape", "MissingObservationShape",
     "PercentObservationShape", "CountObservationShape", "IntervalShape", "InstantShape",
     "PoliticalRightRecordShape", "DualCitizenshipRecordShape", "ExternalVotingRecordShape",
     "PolicyDocumentShape", "LegalProvisionShape", "TermShape", "TermReplacementShape",

@@ -173,3 +173,25 @@ def test_crawl_finds_no_broken_link(served: str) -> None:
     assert served + "site/ontology.html" in seen
     # the downloads are linked from the site's own copies (site/ may be the web root)
     assert served + "site/kzgraph.ttl" in seen and served + "site/void.ttl" in seen
+
+
+def test_landing_page_lists_every_country(tmp_path: Path) -> None:
+    """The bundled graph's landing page, rendered: a row per country with its factsheet,
+    what the factsheet covers and its counts."""
+    saved = {k: os.environ.pop(k) for k in ("KZGRAPH_SPARQL_ENDPOINT", "KZGRAPH_DOWNLOAD_BASE",
+                                            "KZGRAPH_HOME") if k in os.environ}
+    try:
+        out = build(tmp_path / "dist")
+    finally:
+        os.environ.update(saved)
+    res = chromium(tmp_path, "--dump-dom", (out / "site" / "index.html").as_uri())
+    dom = res.stdout.decode("utf-8")
+    section = dom[dom.index('<section id="countries">'):dom.index('<section id="chart">')]
+    kz = section[section.index('<tr id="country-kz">'):section.index('<tr id="country-ua">')]
+    ua = section[section.index('<tr id="country-ua">'):]
+    assert ">Kazakhstan<" in kz and ">Diaspora engagement mapping — Kazakhstan<" in kz
+    assert ">Ukraine<" in ua and ">Diaspora engagement mapping — Ukraine<" in ua
+    assert "not in the source" not in kz
+    covered, missing = ua.split("not in the source:", 1)
+    assert ">Facts &amp; figures<" in covered and ">Terminology<" in missing
+    assert 'href="id/ua/factsheet.ttl"' in ua and 'href="id/kz/factsheet.html"' in kz

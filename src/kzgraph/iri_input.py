@@ -10,14 +10,14 @@ finds the country missing from its graph.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Mapping
 
 from kzgraph.errors import InputError
+from kzgraph.lazy_regex import LazyPattern
 from kzgraph.namespaces import COUNTRY_CODE, COUNTRY_SPACE, DISPLAY_PREFIXES, country_namespace
 
-_PNAME = re.compile(r"([A-Za-z][\w.\-]*)?:([\w\-]+(?:[\w.\-]*[\w\-])?)?")
-_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+_PNAME = LazyPattern(r"([A-Za-z][\w.\-]*)?:([\w\-]+(?:[\w.\-]*[\w\-])?)?")
+_SLUG = LazyPattern(r"[a-z0-9][a-z0-9-]*")
 
 # Schemes a prefixed-name-looking value may use as an absolute IRI (urn:x, mailto:x ...);
 # any other "name:local" is a prefixed name, and an unknown prefix is an error, not an IRI

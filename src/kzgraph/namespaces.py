@@ -2,13 +2,15 @@
 
 The graph's own IRIs live under :data:`BASE` (see ontology/README.md): the ontology at
 ``ontology#``, resources at ``id/``, controlled vocabularies at ``vocab/``. Nothing here imports
-anything: every other module may import this one.
+more than the lazy regex helper: every other module may import this one.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+
+from kzgraph.lazy_regex import LazyPattern
 
 # The graph's own spaces.
 BASE = "https://w3id.org/kzgraph/"
@@ -67,12 +69,12 @@ DISPLAY_PREFIXES = {
     "wd": WD,
 }
 
-_LOCAL = re.compile(r"[\w\-]+(?:[\w.\-]*[\w\-])?")
+_LOCAL = LazyPattern(r"[\w\-]+(?:[\w.\-]*[\w\-])?")
 
 #: A country code: two lower-case letters, the ISO 3166-1 alpha-2 code of the factsheet's
 #: country in lower case (``kz``, ``ua``).
-COUNTRY_CODE = re.compile(r"[a-z]{2}")
-_IN_COUNTRY_SPACE = re.compile(re.escape(ID_SPACE) + r"([a-z]{2})/")
+COUNTRY_CODE = LazyPattern(r"[a-z]{2}")
+_IN_COUNTRY_SPACE = LazyPattern(re.escape(ID_SPACE) + r"([a-z]{2})/")
 
 
 def country_namespace(code: str) -> str:

@@ -10,7 +10,6 @@ Pure Python: nothing here parses SPARQL or runs a query.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,6 +18,7 @@ from typing import Any, Literal, get_args
 
 from kzgraph.errors import InputError, ParameterError
 from kzgraph.iri_input import expand_iri, is_slug
+from kzgraph.lazy_regex import LazyPattern
 from kzgraph.namespaces import COUNTRY_SPACE, XSD
 from kzgraph.results import Term
 
@@ -58,20 +58,20 @@ ParameterType = Literal["iri", "string", "langString", "integer", "decimal", "do
 TYPES: tuple[ParameterType, ...] = get_args(ParameterType)
 
 #: grlc's parameter regex (gquery.get_parameters), applied to a variable name without '?'.
-GRLC_VARIABLE = re.compile(
+GRLC_VARIABLE = LazyPattern(
     r"(?P<required>[_]{1,2})(?P<name>[^_]+)_?(?P<type>[a-zA-Z0-9]+)?_?"
     r"(?P<userdefined>[a-zA-Z0-9]+)?.*$"
 )
 
-_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\]*")
-_INTEGER = re.compile(r"[+-]?\d+")
-_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
-_DOUBLE = re.compile(r"[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|INF)|NaN")
+_IRI = LazyPattern(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\]*")
+_INTEGER = LazyPattern(r"[+-]?\d+")
+_DECIMAL = LazyPattern(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_DOUBLE = LazyPattern(r"[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|INF)|NaN")
 _TZ = r"(?:Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))?"
-_GYEAR = re.compile(r"-?(?:[1-9]\d{3,}|0\d{3})" + _TZ)
-_GYEARMONTH = re.compile(r"-?(?:[1-9]\d{3,}|0\d{3})-(?:0[1-9]|1[0-2])" + _TZ)
-_DATE = re.compile(r"(-?(?:[1-9]\d{3,}|0\d{3})-\d\d-\d\d)" + _TZ)
-_DATETIME = re.compile(r"(-?(?:[1-9]\d{3,}|0\d{3})-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)" + _TZ)
+_GYEAR = LazyPattern(r"-?(?:[1-9]\d{3,}|0\d{3})" + _TZ)
+_GYEARMONTH = LazyPattern(r"-?(?:[1-9]\d{3,}|0\d{3})-(?:0[1-9]|1[0-2])" + _TZ)
+_DATE = LazyPattern(r"(-?(?:[1-9]\d{3,}|0\d{3})-\d\d-\d\d)" + _TZ)
+_DATETIME = LazyPattern(r"(-?(?:[1-9]\d{3,}|0\d{3})-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)" + _TZ)
 
 # Ranges of the bounded XSD integer types.
 _INT_RANGES = {

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, get_args
 from kzgraph import catalogue
 from kzgraph.catalogue import StoredQuery
 from kzgraph.errors import InputError, ParameterError, SPARQLSyntaxError
+from kzgraph.lazy_regex import LazyPattern
 from kzgraph.parameters import EXPECTED, convert
 from kzgraph.results import (
     QueryResult,
@@ -97,7 +98,7 @@ def bind(stored: StoredQuery, params: Mapping[str, Any]) -> dict[str, Term]:
 # Query text: syntax check and VALUES injection
 # --------------------------------------------------------------------------------------------
 
-_SYNTAX_POSITION = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.DOTALL)
+_SYNTAX_POSITION = LazyPattern(r"error at (\d+):(\d+):\s*(.*)", re.DOTALL)
 _checker_local = threading.local()
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kzgraph.errors import InputError, RDFSyntaxError
+from kzgraph.lazy_regex import LazyPattern
 
 PathArg = str | os.PathLike[str]
 
@@ -111,7 +112,7 @@ def format_of(path: Path) -> RdfFormat:
 # pyoxigraph prefixes its messages with the position, which we report separately:
 # "Parser error at line 3 column 11: ...", "... at line 3 between columns 1 and 6: ...",
 # "... between line 4 column 11 and line 6 column 1: ..."
-_OX_POSITION = re.compile(r"^Parser error (?:at|between) line [^:]*:\s*")
+_OX_POSITION = LazyPattern(r"^Parser error (?:at|between) line [^:]*:\s*")
 
 _HINT_SYNTAX = ("fix the syntax at that position; an error reported at the start of a statement "
                 "often means the previous one lacks its closing ' .'")

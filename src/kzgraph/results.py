@@ -10,13 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import TYPE_CHECKING, Any, cast, overload
 
 from kzgraph.errors import InputError
+from kzgraph.lazy_regex import LazyPattern
 from kzgraph.namespaces import (
     DISPLAY_PREFIXES,
     RDF_LANGSTRING,
@@ -40,7 +40,7 @@ DECIMAL_DATATYPES = frozenset({XSD + "decimal"})
 FLOAT_DATATYPES = frozenset({XSD + "double", XSD + "float"})
 NUMERIC_DATATYPES = INTEGER_DATATYPES | DECIMAL_DATATYPES | FLOAT_DATATYPES
 
-_TZ = re.compile(r"(Z|[+-]\d\d:\d\d)$")
+_TZ = LazyPattern(r"(Z|[+-]\d\d:\d\d)$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,10 @@
 """pySHACL run offline on an rdflib graph, with its SPARQL (targets, constraints) evaluated by
 pyoxigraph on a mirror of the graph where the query allows it, since rdflib's SPARQL is the slow
 part of a validation. Broken shapes become an InputError.
+
+This is the one module that relies on pySHACL's internals (its data graph class, Shape.validate
+and Shape.focus_nodes). They are used only with the pySHACL releases in :data:`TESTED_PYSHACL`;
+with any other, validation runs plain pySHACL (slower, same results) and says so on stderr.
 """
 
 from __future__ import annotations
@@ -12,8 +16,10 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from kzgraph import progress
 from kzgraph.errors import InputError
-from kzgraph.terms import rdflib_term
+from kzgraph.store import MIRROR_ATTR
+from kzgraph.terms import OxigraphMirror, oxigraph_term, rdflib_term
 
 if TYPE_CHECKING:  # pragma: no cover
     import rdflib
@@ -38,8 +44,13 @@ class _OxigraphMirror:
         self.to_ox: dict[Any, Any] = {}
         self.to_rdf: dict[Any, Any] = {}
         convert = self._convert
-        self.store = ox.Store()
-        self.store.extend(ox.Quad(convert(s), convert(p), convert(o)) for s, p, o in graph)
+        loaded = getattr(graph, MIRROR_ATTR, None)  # filled while the files were parsed
+        if isinstance(loaded, OxigraphMirror) and len(loaded.store) == len(graph):
+            self.store = loaded.store
+        else:
+            self.store = ox.Store()
+            self.store.bulk_extend(ox.Quad(convert(s), convert(p), convert(o))
+                                   for s, p, o in graph)
         self.prefixes = {prefix: str(ns) for prefix, ns in graph.namespaces()}
         self.unsupported: set[str] = set()
 
@@ -47,22 +58,10 @@ class _OxigraphMirror:
         found = self.to_ox.get(term)
         if found is not None:
             return found
-        from rdflib import BNode, Literal
-
-        ox = self._ox
-        if isinstance(term, Literal):
-            if term.language:
-                value = ox.Literal(str(term), language=term.language)
-            else:
-                value = ox.Literal(str(term),
-                                   datatype=ox.NamedNode(term.datatype) if term.datatype else None)
-        elif isinstance(term, BNode):
-            try:
-                value = ox.BlankNode(str(term))
-            except ValueError:  # an id pyoxigraph does not accept: a fresh one, mapped back
-                value = ox.BlankNode()
-        else:
-            value = ox.NamedNode(str(term))
+        try:
+            value = oxigraph_term(term)
+        except ValueError:  # a blank node id pyoxigraph does not accept: a fresh one, mapped back
+            value = self._ox.BlankNode()
         self.to_ox[term] = value
         self.to_rdf.setdefault(value, term)
         return value
@@ -313,16 +312,93 @@ def _linear_pyshacl() -> Iterator[None]:
         Validator.create_validation_report = original_report  # type: ignore[method-assign]
 
 
-def run_pyshacl(data: rdflib.Graph, shapes: rdflib.Graph, *,
-                mirror: bool) -> tuple[bool, rdflib.Graph]:
+#: The pySHACL releases whose internals this module was tested with: from the first (included)
+#: to the second (excluded).
+TESTED_PYSHACL = ((0, 40), (0, 41))
+
+
+def pyshacl_version() -> tuple[int, ...]:
+    from importlib.metadata import version
+
+    parts = []
+    for part in version("pyshacl").split(".")[:3]:
+        digits = "".join(c for c in part if c.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+def internals_supported() -> bool:
+    """Whether the installed pySHACL is one this module's use of its internals was tested with."""
+    low, high = TESTED_PYSHACL
+    return low <= pyshacl_version() < high
+
+
+@functools.cache
+def _warn_untested() -> None:  # once per process
+    import sys
+
+    low, high = TESTED_PYSHACL
+    version = ".".join(map(str, pyshacl_version()))
+    print(f"kzgraph: pySHACL {version} is outside the range kzgraph was tested with "
+          f"(>= {'.'.join(map(str, low))}, < {'.'.join(map(str, high))}); validating with "
+          "plain pySHACL, which is slower and validates the whole graph every time",
+          file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _shape_hooks(wanted: frozenset[Any] | None) -> Iterator[None]:
+    """While pySHACL runs: count the shapes done for the progress line and, given ``wanted``,
+    keep only those nodes among each shape's targets (pySHACL's own ``focus_nodes`` option
+    drops blank nodes)."""
+    from pyshacl.shape import Shape
+
+    validate, focus_nodes = Shape.validate, Shape.focus_nodes
+    done = 0
+
+    def counted(self: Any, executor: Any, target_graph: Any, focus: Any = None,
+                *args: Any, **kwargs: Any) -> Any:
+        nonlocal done
+        answer = validate(self, executor, target_graph, focus, *args, **kwargs)
+        if focus is None:  # a shape validated on its own targets, not nested in another
+            done += 1
+            progress.step("shapes done", done)
+        return answer
+
+    def restricted(self: Any, data_graph: Any, debug: bool = False) -> Any:
+        found = focus_nodes(self, data_graph, debug=debug)
+        return found if wanted is None else {node for node in found if node in wanted}
+
+    setattr(Shape, "validate", counted)  # noqa: B010 - mypy refuses assigning a method
+    setattr(Shape, "focus_nodes", restricted)  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(Shape, "validate", validate)  # noqa: B010
+        setattr(Shape, "focus_nodes", focus_nodes)  # noqa: B010
+
+
+def run_pyshacl(data: rdflib.Graph, shapes: rdflib.Graph, *, mirror: bool,
+                focus: frozenset[Any] | None = None,
+                reference: bool = False) -> tuple[bool, rdflib.Graph]:
+    """Validate ``data``. ``focus``: validate only these focus nodes (IRIs or blank nodes of
+    ``data``). ``reference``: plain ``pyshacl.validate`` on the rdflib graph, nothing of
+    kzgraph's (no pyoxigraph SPARQL, no focus, no progress)."""
     import pyparsing
     import pyshacl
     from pyshacl.errors import ReportableRuntimeError, ValidationFailure
 
+    if not reference and not internals_supported():
+        _warn_untested()
+        reference = True
+    if reference and focus is not None:
+        raise ValueError("the reference engine validates the whole graph (no focus)")
+    target: Any = data if reference else _fast_data_graph(data, mirror=mirror)
+    hooks = contextlib.nullcontext() if reference else _shape_hooks(focus)
     try:
-        with _linear_pyshacl():
+        linear = contextlib.nullcontext() if reference else _linear_pyshacl()
+        with hooks, linear:
             conforms, report, _text = pyshacl.validate(
-                _fast_data_graph(data, mirror=mirror), shacl_graph=shapes, ont_graph=None,
+                target, shacl_graph=shapes, ont_graph=None,
                 inference="none", advanced=True, allow_warnings=True, inplace=True,
                 do_owl_imports=False, abort_on_first=False, meta_shacl=False, js=False)
     except ReportableRuntimeError as exc:  # broken shapes: ShapeLoadError, ConstraintLoadError

@@ -8,12 +8,14 @@ import re
 from dataclasses import dataclass
 from typing import Literal, cast, get_args
 
+from kzgraph.lazy_regex import LazyPattern
+
 #: The forms of a read-only SPARQL query.
 QueryForm = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
 QUERY_FORMS: tuple[QueryForm, ...] = get_args(QueryForm)
 
 
-_TOKEN = re.compile(
+_TOKEN = LazyPattern(
     r"""
     (?P<ws>\s+)
   | (?P<comment>\#[^\n]*)

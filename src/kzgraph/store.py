@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kzgraph import paths as _paths
+from kzgraph import progress as _progress
 from kzgraph.errors import InputError
 from kzgraph.rdf_files import (
     PathArg,
@@ -34,7 +35,7 @@ from kzgraph.rdf_files import (
     parse_oxigraph,
     read_error,
 )
-from kzgraph.terms import rdflib_term
+from kzgraph.terms import OxigraphMirror, rdflib_term
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
@@ -115,6 +116,7 @@ class SourceMap:
 
 
 _SOURCES_ATTR = "_kzgraph_sources"
+MIRROR_ATTR = "_kzgraph_mirror"
 
 
 def source_map(graph: rdflib.Graph) -> SourceMap:
@@ -138,7 +140,8 @@ def source_map(graph: rdflib.Graph) -> SourceMap:
 # ------------------------------------------------------------------------------------------
 
 def _load_oxigraph_into(graph: rdflib.Graph, path: Path, fmt: RdfFormat, file: str,
-                        sources: SourceMap, memo: dict[Any, Any]) -> None:
+                        sources: SourceMap, memo: dict[Any, Any],
+                        mirror: OxigraphMirror | None = None) -> None:
     from rdflib import URIRef
 
     def convert(term: Any) -> Any:
@@ -152,6 +155,7 @@ def _load_oxigraph_into(graph: rdflib.Graph, path: Path, fmt: RdfFormat, file: s
     add = graph.store.add
     subjects: dict[Any, None] = {}
     parser = parse_oxigraph(path, fmt, file)
+    quads: list[Any] | None = [] if mirror is not None else None
     try:
         for quad in parser:
             s = memo.get(quad.subject)
@@ -165,10 +169,14 @@ def _load_oxigraph_into(graph: rdflib.Graph, path: Path, fmt: RdfFormat, file: s
                 o = convert(quad.object)
             subjects[s] = None
             add((s, p, o), graph, quoted=False)
+            if quads is not None:
+                quads.append(quad)
     except SyntaxError as exc:
         raise from_oxigraph_error(exc, path, fmt, file) from None
     except OSError as exc:
         raise read_error(exc, file) from None
+    if mirror is not None and quads is not None:
+        mirror.add(quads, memo)
     sources._add_keys((node_key(s) for s in subjects), file)
     bound = {str(ns) for _, ns in graph.namespaces()}
     for prefix, namespace in (parser.prefixes or {}).items():
@@ -232,15 +240,20 @@ def load_files(paths: Iterable[PathArg], *, graph: rdflib.Graph | None = None,
     if sources is None:  # loading more files into a loaded graph extends its map
         sources = getattr(target, _SOURCES_ATTR, None) or SourceMap()
     memo: dict[Any, Any] = {}  # one rdflib term per distinct term: fewer objects, faster
+    # pyoxigraph's copy of the graph for the SHACL engine's SPARQL, filled from the same parse
+    # (converting the rdflib graph back took as long as loading it); only for a new graph.
+    mirror = OxigraphMirror() if parser == "oxigraph" and not len(target) else None
     with quiet_rdflib():
-        for path in files:
+        for done, path in enumerate(files, 1):
             fmt = format_of(path)
             file = display_path(path)
             if parser == "rdflib":
                 _load_rdflib_into(target, path, fmt, file, sources)
             else:
-                _load_oxigraph_into(target, path, fmt, file, sources, memo)
+                _load_oxigraph_into(target, path, fmt, file, sources, memo, mirror)
+            _progress.step("files loaded", done, len(files))
     setattr(target, _SOURCES_ATTR, sources)
+    setattr(target, MIRROR_ATTR, mirror if mirror is not None and parser == "oxigraph" else None)
     return target
 
 

@@ -33,3 +33,48 @@ def rdflib_term(term: Any) -> rdflib.URIRef | rdflib.BNode | rdflib.Literal:
             return Literal(term.value)  # what rdflib's own parser gives for "..."
         return Literal(term.value, datatype=URIRef(term.datatype.value))
     raise TypeError(f"no rdflib term for {kind.__name__} (RDF-star triple terms)")
+
+
+def oxigraph_term(term: Any) -> Any:
+    """The pyoxigraph term for an rdflib URIRef, BNode or Literal (ValueError for a blank node
+    id pyoxigraph does not accept)."""
+    import pyoxigraph as ox
+    from rdflib import BNode, Literal
+
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        datatype = ox.NamedNode(term.datatype) if term.datatype else None
+        return ox.Literal(str(term), datatype=datatype)
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    return ox.NamedNode(str(term))
+
+
+class OxigraphMirror:
+    """pyoxigraph's copy of an rdflib graph, filled from the very quads pyoxigraph parsed for
+    it. Each literal is stored as rdflib holds it (rdflib normalises lexical forms: "01" as an
+    xsd:integer is "1"), blank nodes keep their ids, so both hold the same triples."""
+
+    def __init__(self) -> None:
+        import pyoxigraph as ox
+
+        self.store = ox.Store()
+        self._literals: dict[Any, Any] = {}
+
+    def add(self, quads: list[Any], rdflib_terms: dict[Any, Any]) -> None:
+        """Add parsed ``quads``; ``rdflib_terms``: each of their terms -> its rdflib term."""
+        import pyoxigraph as ox
+
+        literals = self._literals
+        Literal, Quad = ox.Literal, ox.Quad  # local aliases in a hot loop
+        out = []
+        for quad in quads:
+            value = quad.object
+            if type(value) is Literal:
+                stored = literals.get(value)
+                if stored is None:
+                    stored = literals[value] = oxigraph_term(rdflib_terms[value])
+                value = stored
+            out.append(Quad(quad.subject, quad.predicate, value))
+        self.store.bulk_extend(out)

@@ -62,9 +62,12 @@ def _report_and_raise(exc: ValidationFailed) -> None:
 
 def _timed(make: Callable[[], Path], describe: Callable[[Path], str]) -> int:
     """Run a writer; on a non-conforming graph print the report and exit 1 (via the error)."""
+    from kzgraph.progress import opened
+
     started = time.perf_counter()
     try:
-        written = make()
+        with opened("kzgraph build"):
+            written = make()
     except ValidationFailed as exc:
         _report_and_raise(exc)
         raise  # pragma: no cover

@@ -41,14 +41,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "shapes/)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="report format (default: text)")
+    parser.add_argument("--engine", choices=("kzgraph", "pyshacl"), default="kzgraph",
+                        help="kzgraph (default): pySHACL with its SPARQL run by pyoxigraph; "
+                             "pyshacl: plain pySHACL on the whole graph, the reference")
+    parser.add_argument("--incremental", action="store_true",
+                        help="after an edit, validate again only what the changed files touch "
+                             "(the previous results are kept in the cache folder); quicker "
+                             "while editing, but a result two links away from the edit keeps "
+                             "its previous value: gates such as CI validate in full")
+    parser.add_argument("--full", action="store_true",
+                        help="validate the whole graph (the default; overrides --incremental)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from kzgraph.errors import EXIT_OK, EXIT_VIOLATIONS
+    from kzgraph.progress import opened
     from kzgraph.validation import validate
 
-    report = validate(args.paths or None, args.shapes or None)
+    with opened("kzgraph validate"):
+        report = validate(args.paths or None, args.shapes or None, engine=args.engine,
+                          incremental=args.incremental and not args.full)
     if args.format == "json":
         sys.stdout.write(report.to_json() + "\n")
     else:

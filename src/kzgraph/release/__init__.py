@@ -5,6 +5,7 @@ Read it top-down, each module importing only those above it:
     canonical     the graph's triples in canonical form (blank nodes, order)
     serialise     Turtle, N-Triples, JSON-LD, RDF/XML bytes of a triple list
     bundle        what a release is made of: the bundle's files, Release, dates, statistics
+    countries     the release per factsheet: each country's part of the graph
     void          the VoID + DCAT description
     folder        the release folder: marker, temporary folder, swap, SHA256SUMS
     site_model    what the site shows of each resource
@@ -41,7 +42,6 @@ from kzgraph.release.bundle import (  # noqa: F401 - re-exported
     CREATOR_NAME,
     DEFAULT_DOWNLOAD_BASE,
     DESCRIPTION,
-    FACTSHEET,
     LICENSE,
     ONTOLOGY_IRI,
     PART_TITLES,
@@ -52,7 +52,6 @@ from kzgraph.release.bundle import (  # noqa: F401 - re-exported
     Release,
     StoredQueryInfo,
     bundle_files,
-    example_resources,
     namespace_of,
     read_prefixes,
     read_queries,
@@ -60,6 +59,11 @@ from kzgraph.release.bundle import (  # noqa: F401 - re-exported
     statistics,
 )
 from kzgraph.release.canonical import canonical_triples, sort_triples  # noqa: F401
+from kzgraph.release.countries import (  # noqa: F401 - re-exported
+    CountryPart,
+    country_parts,
+    dataset_examples,
+)
 from kzgraph.release.folder import (  # noqa: F401 - re-exported
     MARKER,
     SUMS,

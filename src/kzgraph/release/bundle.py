@@ -28,14 +28,13 @@ from kzgraph.namespaces import (
     SPDX,
     VOID,
     XSD,
+    with_country_prefixes,
 )
 from kzgraph.release.serialise import FORMATS, PrefixMap
 
 ONTOLOGY_IRI = BASE + "ontology"
 
 VOID_NS = BASE + "void#"
-
-FACTSHEET = ID_SPACE + "kz/factsheet"
 
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 
@@ -45,7 +44,7 @@ TITLE = "kzgraph: diaspora engagement knowledge graph"
 
 DESCRIPTION = (
     "Linked data built from the EU Global Diaspora Facility (EUDiF) factsheets "
-    "'Diaspora engagement mapping' (Kazakhstan first): emigrant statistics, political rights, "
+    "'Diaspora engagement mapping', one per country: emigrant statistics, political rights, "
     "terminology, laws and policy documents, institutions, diaspora organisations, effective "
     "practices, events, obstacles and findings, every fact traced to its factsheet section and "
     "footnote or supplementary source."
@@ -80,7 +79,6 @@ BASE_PREFIXES: dict[str, str] = {
     "prov": PROV,
     "sh": SH,
     "dem": BASE + "ontology#",
-    "kz": ID_SPACE + "kz/",
     "country": ID_SPACE + "country/",
     "kzid": ID_SPACE,
     "kzvoid": VOID_NS,
@@ -120,9 +118,10 @@ def read_queries(root: Path) -> list[StoredQueryInfo]:
     return out
 
 
-def read_prefixes(files: Iterable[Path]) -> dict[str, str]:
+def read_prefixes(files: Iterable[Path], iris: Iterable[str] = ()) -> dict[str, str]:
     """prefix -> namespace: BASE_PREFIXES overridden by the files' declarations (first file
-    wins); one prefix per namespace."""
+    wins), and the prefix of every country namespace among ``iris`` by the rule of
+    :func:`kzgraph.namespaces.country_namespace`; one prefix per namespace."""
     declared: dict[str, str] = {}
     for path in files:
         try:
@@ -136,6 +135,7 @@ def read_prefixes(files: Iterable[Path]) -> dict[str, str]:
     merged = dict(declared)
     for name, ns in BASE_PREFIXES.items():
         merged.setdefault(name, ns)
+    merged = with_country_prefixes(merged, iris)
     seen: set[str] = set()
     result: dict[str, str] = {}
     # Declared prefixes first so they own their namespace; then the defaults.
@@ -269,26 +269,3 @@ def statistics(triples: Sequence[Any]) -> dict[str, Any]:
         "properties": dict(sorted(by_property.items())),
         "vocabularies": sorted(vocab),
     }
-
-
-def example_resources(rel: Release, limit: int = 5) -> list[str]:
-    """A few representative resources: the factsheet, the country, then one per main class."""
-    import pyoxigraph as ox
-
-    subjects = {t.subject.value for t in rel.graph if isinstance(t.subject, ox.NamedNode)}
-    picks = [iri for iri in (FACTSHEET, ID_SPACE + "country/kazakhstan") if iri in subjects]
-    wanted = ["PolicyDocument", "Institution", "DiasporaOrganisation", "Practice", "Term"]
-    firsts: dict[str, str] = {}
-    for t in rel.graph:
-        if t.predicate.value == RDF_TYPE and isinstance(t.subject, ox.NamedNode):
-            cls = t.object.value
-            if cls.startswith(BASE + "ontology#") and t.subject.value.startswith(ID_SPACE):
-                firsts.setdefault(cls.rsplit("#", 1)[1], t.subject.value)
-    picks += [firsts[c] for c in wanted if c in firsts]
-    if len(picks) < limit:
-        picks += [s for s in sorted(subjects) if s.startswith(ID_SPACE)]
-    seen: list[str] = []
-    for iri in picks:
-        if iri not in seen:
-            seen.append(iri)
-    return seen[:limit]

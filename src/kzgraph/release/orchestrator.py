@@ -164,7 +164,11 @@ def load_release(
     ontology = canonical_triples(onto_raw)
     graph = canonical_triples(onto_raw | data_raw)
     shapes = canonical_triples(shapes_raw)
-    prefixes = PrefixMap(read_prefixes([*onto_files, *data_files, *shape_files]))
+    import pyoxigraph as ox
+
+    prefixes = PrefixMap(read_prefixes(
+        [*onto_files, *data_files, *shape_files],
+        (t.subject.value for t in graph if isinstance(t.subject, ox.NamedNode))))
     issued, modified = release_dates(root, ontology)
     endpoint = endpoint or os.environ.get("KZGRAPH_SPARQL_ENDPOINT") or None
     download_base = (download_base or os.environ.get("KZGRAPH_DOWNLOAD_BASE")

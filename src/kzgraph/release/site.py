@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from kzgraph import progress
 from kzgraph.namespaces import (
     BASE,
     DEM,
@@ -40,10 +41,11 @@ from kzgraph.namespaces import (
     SHAPES,
     SKOS,
 )
-from kzgraph.release.bundle import LICENSE, ONTOLOGY_IRI, FileInfo, Release, example_resources
+from kzgraph.release.bundle import LICENSE, ONTOLOGY_IRI, FileInfo, Release
 from kzgraph.release.canonical import sort_triples
 from kzgraph.release.charts import Bar, all_origins, chart_for, emigrant_stock
 from kzgraph.release.conneg import HTACCESS, RDF_EXTS, type_map
+from kzgraph.release.countries import CountryPart, country_parts, dataset_examples
 from kzgraph.release.serialise import serialise
 from kzgraph.release.site_model import (
     CLASS_TYPES,
@@ -147,6 +149,7 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
         ctx["files"] = {ext: f"{name}.{ext}" for ext in RDF_EXTS}
         w.write(path, resource_tpl.render(**common, **ctx, root=root))
         pages += 1
+        progress.step("pages written", pages, len(m.pages))
 
     # -- ontology ----------------------------------------------------------------------
     for part, triples in (("ontology", rel.ontology), ("shapes", rel.shapes)):
@@ -211,7 +214,8 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
         chart_svgs = [chart_for(m, None, all_origins(charts), "", origins=len(charts))] \
             if charts else []
     factsheets = [x["link"] for x in _listing(m, by_class.get(DEM + "Factsheet", []), "")]
-    examples = [m.link(ox.NamedNode(i), "") for i in example_resources(rel)]
+    parts = country_parts(rel)
+    examples = [m.link(ox.NamedNode(i), "") for i in dataset_examples(parts)]
     # The landing page shows what the data is about; OWL/RDFS/SHACL meta-classes are on the
     # ontology page.
     meta = (OWL, RDFS, RDF, SH)
@@ -222,7 +226,8 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
         factsheets=factsheets, examples=examples, classes=top_classes,
         n_classes=len(class_counts),
         n_pages=len(m.pages), counts=rel.counts, queries=rel.queries,
-        origins=len(charts), factsheet_class=_class_slug(m, DEM + "Factsheet")))
+        origins=len(charts), factsheet_class=_class_slug(m, DEM + "Factsheet"),
+        countries=[country_context(m, part) for part in parts]))
     pages += 1
 
     w.write("style.css", (Path(__file__).parent.parent / "templates" / "style.css").read_bytes())
@@ -235,6 +240,33 @@ def _listing(m: Model, terms: Iterable[Any], root: str = "../") -> list[dict[str
     rows = [(m.link(s, root), m.pm.curie(s.value)) for s in terms]
     rows.sort(key=lambda r: (natural_key(r[0].text), r[1]))
     return [{"link": link, "curie": curie} for link, curie in rows]
+
+
+def country_context(m: Model, part: CountryPart, root: str = "") -> dict[str, Any]:
+    """What the landing page lists of one country: its factsheets, what each covers (the
+    sections whose text is not in the source are named as such), counts and links."""
+    ox = m.ox
+    sheets = []
+    for sheet in part.factsheets:
+        page = m.target(sheet.iri)
+        stem = page[: -len(".html")] if page and page.endswith(".html") else None
+        sheets.append({
+            "link": m.link(ox.NamedNode(sheet.iri), root),
+            "covered": [m.link(ox.NamedNode(s.iri), root) for s in sheet.sections
+                        if not s.missing],
+            "missing": [m.link(ox.NamedNode(s.iri), root) for s in sheet.sections
+                        if s.missing],
+            "files": {ext: root + quote(f"{stem}.{ext}", safe="/-._~") for ext in RDF_EXTS}
+            if stem else {},
+        })
+    return {
+        "code": part.code,
+        "country": m.link(ox.NamedNode(part.country), root) if part.country else None,
+        "name": part.name or part.code,
+        "factsheets": sheets,
+        "counts": part.counts,
+        "examples": [m.link(ox.NamedNode(i), root) for i in part.examples],
+    }
 
 
 def resource_context(m: Model, term: Any, root: str,

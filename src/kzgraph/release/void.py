@@ -20,17 +20,14 @@ from kzgraph.namespaces import (
     PROV,
     RDF_TYPE,
     RDFS,
-    SCHEMA,
     SKOS,
     SPDX,
-    TIME,
     VOID,
     XSD,
 )
 from kzgraph.release.bundle import (
     CREATOR_NAME,
     DESCRIPTION,
-    FACTSHEET,
     LICENSE,
     PART_TITLES,
     PARTS,
@@ -38,9 +35,9 @@ from kzgraph.release.bundle import (
     VOID_NS,
     FileInfo,
     Release,
-    example_resources,
 )
 from kzgraph.release.canonical import sort_triples
+from kzgraph.release.countries import CountryPart, country_parts, covered_years, dataset_examples
 
 #: extension -> the EU file-type authority code (DCAT-AP's vocabulary for dct:format)
 FILE_TYPES = {"ttl": "RDF_TURTLE", "nt": "RDF_N_TRIPLES", "jsonld": "JSON_LD", "rdf": "RDF_XML"}
@@ -57,12 +54,6 @@ KEYWORDS = {
     "ontology": ("diaspora", "diaspora engagement", "ontology", "OWL", "SKOS"),
     "shapes": ("diaspora", "SHACL", "data quality"),
 }
-#: Properties that date a fact of the data (the dataset's temporal coverage); the dates of
-#: the documents themselves (dcterms:created, issued, modified) are not coverage.
-DATING = (
-    DEM + "referenceYear", DEM + "periodStartYear", DEM + "periodEndYear", DEM + "startYear",
-    DEM + "timelineYear", DCT + "date", SCHEMA + "startDate", SCHEMA + "foundingDate",
-    TIME + "inXSDgYear", TIME + "inXSDDate")
 
 
 def _fragment(text: str) -> str:
@@ -87,14 +78,26 @@ def covered_countries(rel: Release) -> list[tuple[str, str | None, str | None]]:
     return sorted((c.value, f.get("label"), f.get("alpha3")) for c, f in facts.items())
 
 
-def covered_years(rel: Release) -> tuple[str, str] | None:
-    """The first and last year the data dates a fact with (see DATING), or None."""
-    import pyoxigraph as ox
+def subset_iri(part: CountryPart) -> str:
+    """The VoID subset of a country's part of the graph (a hash IRI of the VoID file)."""
+    return f"{VOID_NS}country-{part.code}"
 
-    years = [t.object.value[:4] for t in rel.graph
-             if t.predicate.value in DATING and isinstance(t.object, ox.Literal)
-             and re.match(r"^[0-9]{4}", t.object.value)]
-    return (min(years), max(years)) if years else None
+
+def subset_description(part: CountryPart) -> str:
+    """What a country's subset is: its factsheet(s) and what of them is in the graph."""
+    sheets = []
+    for sheet in part.factsheets:
+        missing = [s.label for s in sheet.sections if s.missing]
+        text = f"'{sheet.title}'"
+        if missing:
+            kept = [s.label for s in sheet.sections if not s.missing]
+            text += (f" (only {'; '.join(kept) or 'no section'} recovered; not in the source: "
+                     f"{'; '.join(missing)})")
+        sheets.append(text)
+    return (f"The part of the graph built from the EUDiF factsheet {' and '.join(sheets)}: "
+            f"the resources under {part.namespace}, with their blank nodes and reified "
+            "statements. Shared resources (countries, sources, concepts, the ontology) are in "
+            "the whole graph only.")
 
 
 def void_triples(rel: Release, files: Sequence[FileInfo]) -> list[Any]:
@@ -144,7 +147,8 @@ def void_triples(rel: Release, files: Sequence[FileInfo]) -> list[Any]:
             places.append(EU_AUTHORITY + "country/" + alpha3)
     for place in places:
         add(place, RDF_TYPE, DCT + "Location")
-    years = covered_years(rel)
+    years = covered_years(rel.graph)
+    parts = country_parts(rel)
 
     def describe(node: str, title: str, description: str) -> None:
         add(node, DCT + "title", lit(title, lang="en"))
@@ -184,6 +188,55 @@ def void_triples(rel: Release, files: Sequence[FileInfo]) -> list[Any]:
         if rel.endpoint and name != "shapes":
             add(node, VOID + "sparqlEndpoint", rel.endpoint)
     add(main, VOID + "subset", datasets["ontology"])
+
+    def class_partitions(dataset: str, stem: str, counts: dict[str, Any]) -> None:
+        for cls, n in counts["classes"].items():
+            node = VOID_NS + stem + "class-" + _fragment(rel.prefixes.curie(cls))
+            add(dataset, VOID + "classPartition", node)
+            add(node, RDF_TYPE, VOID + "Dataset")
+            add(node, VOID + "class", cls)
+            add(node, VOID + "entities", lit(counts["class_entities"][cls], XSD + "integer"))
+            add(node, VOID + "distinctSubjects", lit(n, XSD + "integer"))
+
+    for part in parts:
+        node = subset_iri(part)
+        add(main, VOID + "subset", node)
+        add(node, RDF_TYPE, VOID + "Dataset")
+        add(node, RDF_TYPE, DCAT + "Dataset")
+        name = part.name or part.code
+        describe(node, f"kzgraph: {name}", subset_description(part))
+        add(node, DCT + "language", english)
+        for code in THEMES:
+            add(node, DCAT + "theme", f"{taxonomy}/{code}")
+        for word in (*KEYWORDS["kzgraph"][:3], name):
+            add(node, DCAT + "keyword", lit(word, lang="en"))
+        add(node, DCT + "spatial", part.country)
+        if part.alpha3:
+            add(node, DCT + "spatial", EU_AUTHORITY + "country/" + part.alpha3)
+        if part.years:
+            period = node + "-temporal"
+            add(node, DCT + "temporal", period)
+            add(period, RDF_TYPE, DCT + "PeriodOfTime")
+            add(period, DCAT + "startDate", lit(part.years[0], XSD + "gYear"))
+            add(period, DCAT + "endDate", lit(part.years[1], XSD + "gYear"))
+        for sheet in part.factsheets:
+            add(node, PROV + "wasDerivedFrom", sheet.iri)
+            add(node, VOID + "rootResource", sheet.iri)
+        add(node, VOID + "uriSpace", lit(part.namespace))
+        pc = part.counts
+        add(node, VOID + "triples", lit(pc["triples"], XSD + "integer"))
+        add(node, VOID + "entities", lit(pc["entities"], XSD + "integer"))
+        add(node, VOID + "distinctSubjects", lit(pc["distinct_subjects"], XSD + "integer"))
+        add(node, VOID + "distinctObjects", lit(pc["distinct_objects"], XSD + "integer"))
+        add(node, VOID + "classes", lit(len(pc["classes"]), XSD + "integer"))
+        add(node, VOID + "properties", lit(len(pc["properties"]), XSD + "integer"))
+        for iri in part.examples:
+            add(node, VOID + "exampleResource", iri)
+        for ns in pc["vocabularies"]:
+            add(node, VOID + "vocabulary", ns)
+        if rel.endpoint:
+            add(node, VOID + "sparqlEndpoint", rel.endpoint)
+        class_partitions(node, f"country-{part.code}-", pc)
     # The factsheets are documents, not datasets (what dct:source expects in DCAT-AP).
     for t in rel.graph:
         if t.predicate.value == RDF_TYPE and t.object.value == DEM + "Factsheet":
@@ -200,23 +253,19 @@ def void_triples(rel: Release, files: Sequence[FileInfo]) -> list[Any]:
         add(period, DCAT + "startDate", lit(years[0], XSD + "gYear"))
         add(period, DCAT + "endDate", lit(years[1], XSD + "gYear"))
     add(main, DCAT + "landingPage", BASE)
-    add(main, VOID + "rootResource", FACTSHEET)
+    for t in rel.graph:
+        if t.predicate.value == RDF_TYPE and t.object.value == DEM + "Factsheet":
+            add(main, VOID + "rootResource", t.subject.value)
     add(main, VOID + "entities", lit(c["entities"], XSD + "integer"))
     add(main, VOID + "distinctSubjects", lit(c["distinct_subjects"], XSD + "integer"))
     add(main, VOID + "distinctObjects", lit(c["distinct_objects"], XSD + "integer"))
     add(main, VOID + "classes", lit(len(c["classes"]), XSD + "integer"))
     add(main, VOID + "properties", lit(len(c["properties"]), XSD + "integer"))
-    for iri in example_resources(rel):
+    for iri in dataset_examples(parts):
         add(main, VOID + "exampleResource", iri)
     for ns in c["vocabularies"]:
         add(main, VOID + "vocabulary", ns)
-    for cls, n in c["classes"].items():
-        node = VOID_NS + "class-" + _fragment(rel.prefixes.curie(cls))
-        add(main, VOID + "classPartition", node)
-        add(node, RDF_TYPE, VOID + "Dataset")
-        add(node, VOID + "class", cls)
-        add(node, VOID + "entities", lit(c["class_entities"][cls], XSD + "integer"))
-        add(node, VOID + "distinctSubjects", lit(n, XSD + "integer"))
+    class_partitions(main, "", c)
     for prop, n in c["properties"].items():
         node = VOID_NS + "property-" + _fragment(rel.prefixes.curie(prop))
         add(main, VOID + "propertyPartition", node)

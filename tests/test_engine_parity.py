@@ -1,0 +1,172 @@
+"""pySHACL is the reference: the kzgraph engine (pySHACL with pyoxigraph SPARQL, restricted to
+the focus nodes an edit touches) reports exactly what plain ``pyshacl.validate`` reports, on every
+broken fixture (tests/fixtures/shapes/), the bundled graph and a small synthetic graph; and an
+incremental run after an edit gives exactly the report of a full run."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench import generate
+from kzgraph import shacl_engine
+from kzgraph.validation import ValidationReport, validate
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "shapes"
+BROKEN = sorted(p for p in FIXTURES.glob("*.ttl") if not p.name.startswith("_"))
+
+
+def _tuples(report: ValidationReport) -> set[tuple[Any, ...]]:
+    return {(r.focus_node if not r.focus_node.startswith("_:") else (r.resource, r.via),
+             r.path, r.constraint, r.source_shape, r.severity) for r in report.results}
+
+
+def _same(mine: ValidationReport, reference: ValidationReport) -> None:
+    assert mine.conforms == reference.conforms
+    assert _tuples(mine) == _tuples(reference)
+    assert mine.to_json() == reference.to_json()  # messages, values and files too
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("KZGRAPH_CACHE", str(folder))
+    return folder
+
+
+def test_every_broken_fixture_as_plain_pyshacl(cache: Path) -> None:
+    files = [FIXTURES / "_base.ttl", *BROKEN]
+    reference = validate(files, engine="pyshacl")
+    mine = validate(files)
+    assert not reference.conforms
+    assert {Path(f).name for r in reference.results for f in r.files} >= {p.name for p in BROKEN}
+    _same(mine, reference)
+    assert not (cache / "validation").exists() or list((cache / "validation").iterdir())
+
+
+def test_the_bundled_graph_as_plain_pyshacl(cache: Path) -> None:
+    _same(validate(), validate(engine="pyshacl"))
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("synthetic")
+    generate.generate(3, out, seed=3)
+    return out
+
+
+def _bundle_files(home: Path, part: str) -> list[Path]:
+    return sorted((home / part).rglob("*.ttl"))
+
+
+def test_a_small_synthetic_graph_as_plain_pyshacl(synthetic: Path, cache: Path) -> None:
+    args = ([_bundle_files(synthetic, "data"), _bundle_files(synthetic, "shapes")],
+            {"ontology": _bundle_files(synthetic, "ontology")})
+    _same(validate(*args[0], **args[1]), validate(*args[0], **args[1], engine="pyshacl"))
+
+
+def _fixed(text: str) -> str:
+    lines = text.splitlines()
+    return "\n".join(line[3:] if line.startswith("#+ ") else line
+                     for line in lines if not line.rstrip().endswith("# defect")) + "\n"
+
+
+EDITED = ["CountryShape--no-alpha-2.ttl", "DeclaredTermsShape--undeclared-property.ttl",
+          "NoDanglingReferenceShape--undescribed-resource.ttl",
+          "CountryScopedShape--provision-of-two-countries.ttl", "IntervalShape--no-end.ttl",
+          "StatementShape--no-object.ttl", "FactsheetSectionShape--order-zero.ttl"]
+
+
+def test_an_edit_revalidates_what_it_touches_as_a_full_run_would(
+        tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    for path in [FIXTURES / "_base.ttl", *BROKEN]:
+        shutil.copy(path, data / path.name)
+    first = validate([data], incremental=True)
+    assert not first.conforms and list((cache / "validation").iterdir())
+
+    calls: list[Any] = []
+    run = shacl_engine.run_pyshacl
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs.get("focus"))
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr("kzgraph.validation.run_pyshacl", spy)
+    for name in EDITED:  # fixed one by one, then broken again
+        for text in (_fixed((FIXTURES / name).read_text(encoding="utf-8")),
+                     (FIXTURES / name).read_text(encoding="utf-8")):
+            (data / name).write_text(text, encoding="utf-8")
+            calls.clear()
+            incremental = validate([data], incremental=True)
+            assert calls and calls[0] is not None  # only some focus nodes were validated
+            _same(incremental, validate([data], incremental=False))
+    assert validate([data], incremental=True).to_json() == first.to_json()
+
+
+def test_shapes_or_ontology_changes_mean_a_full_run(
+        tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_bytes((ROOT / "shapes" / "kzgraph-shapes.ttl").read_bytes())
+    files = [FIXTURES / "_base.ttl", FIXTURES / "CountryShape--no-alpha-2.ttl"]
+    validate(files, [shapes, ROOT / "shapes" / "qc.ttl"], incremental=True)
+    calls: list[Any] = []
+    run = shacl_engine.run_pyshacl
+    monkeypatch.setattr("kzgraph.validation.run_pyshacl",
+                        lambda *a, **k: calls.append(k.get("focus")) or run(*a, **k))
+    validate(files, [shapes, ROOT / "shapes" / "qc.ttl"], incremental=True)
+    assert calls[-1] is not None
+    shapes.write_text(shapes.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    validate(files, [shapes, ROOT / "shapes" / "qc.ttl"], incremental=True)
+    assert calls[-1] is None
+
+
+def test_a_broken_cache_entry_means_a_full_run(tmp_path: Path, cache: Path) -> None:
+    files = [FIXTURES / "_base.ttl", FIXTURES / "CountryShape--no-alpha-2.ttl"]
+    first = validate(files, incremental=True)
+    for entry in (cache / "validation").iterdir():
+        entry.write_text('{"format": 1, "files": [', encoding="utf-8")
+    assert validate(files, incremental=True).to_json() == first.to_json()
+
+
+def test_outside_the_tested_pyshacl_range_plain_pyshacl_runs(
+        cache: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    files = [FIXTURES / "_base.ttl", FIXTURES / "CountryShape--no-alpha-2.ttl"]
+    expected = validate(files, engine="pyshacl", incremental=False)
+    shacl_engine._warn_untested.cache_clear()
+    monkeypatch.setattr(shacl_engine, "pyshacl_version", lambda: (9, 0, 0))
+    assert not shacl_engine.internals_supported()
+    _same(validate(files), expected)
+    assert "outside the range kzgraph was tested with" in capsys.readouterr().err
+    with pytest.raises(ValueError):
+        validate(files, engine="unknown")
+
+
+def test_the_sparql_mirror_filled_while_parsing_holds_what_rdflib_holds(tmp_path: Path) -> None:
+    """The pyoxigraph copy pySHACL's SPARQL runs on is filled from the parse: it must hold the
+    triples of the rdflib graph, literals as rdflib normalises them, blank nodes included."""
+    import pyoxigraph as ox
+
+    from kzgraph import store
+
+    data = tmp_path / "data.ttl"
+    data.write_text('''@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix ex: <https://example.org/> .
+ex:a ex:count "01"^^xsd:integer , "1"^^xsd:integer ; ex:share "1.50"^^xsd:decimal ;
+    ex:flag "1"^^xsd:boolean ; ex:label "Kazakh"@EN-gb , "plain" ; ex:bad "x"^^xsd:integer ;
+    ex:interval [ ex:end [ ex:year "2019"^^xsd:gYear ] ] .
+''', encoding="utf-8")
+    graph = store.load_files([data])
+    loaded = getattr(graph, store.MIRROR_ATTR)
+    assert len(loaded.store) == len(graph)
+    converted = ox.Store()
+    converted.bulk_extend(ox.Quad(*(shacl_engine.oxigraph_term(t) for t in triple))
+                          for triple in graph)
+    assert set(loaded.store) == set(converted)
+    more = store.load_files([data], graph=graph)  # a graph loaded twice has no stale copy
+    assert getattr(more, store.MIRROR_ATTR) is None
