@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml"}
+RDF_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     out.mkdir(parents=True, exist_ok=True)
     for name, graph in (("kzgraph", everything), ("ontology", ontology), ("shapes", shapes)):
-        for ext, fmt in FORMATS.items():
+        for ext, fmt in RDF_FORMATS.items():
             graph.serialize(destination=out / f"{name}.{ext}", format=fmt)
     print(f"wrote {out} ({len(everything)} triples)")
     return 0

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import ROOT
-from bench.results import PARTS
+from bench.results import BENCH_PARTS
 from bench.units import fmt_mb, fmt_r, fmt_s, median
 
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -20,9 +20,9 @@ def measured_runs(result: dict[str, Any]) -> str:
     """How many runs measured one N, and when: the parts grouped by the run that measured
     them (a rerun of some parts keeps the others' runs)."""
     measured = result.get("measured") or {
-        p: {"started": result.get("when"), "runs": result.get("runs")} for p in PARTS}
+        p: {"started": result.get("when"), "runs": result.get("runs")} for p in BENCH_PARTS}
     groups: dict[tuple[str, str], list[str]] = {}
-    for part in PARTS:
+    for part in BENCH_PARTS:
         if part in measured and part in result:
             m = measured[part]
             groups.setdefault((str(m.get("started")), str(m.get("runs"))), []).append(part)

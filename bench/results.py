@@ -13,7 +13,7 @@ from typing import Any
 from bench.harness import RESULTS
 
 #: What is measured at each N, each kept with the run that measured it.
-PARTS = ("load", "validate", "queries", "build")
+BENCH_PARTS = ("load", "validate", "queries", "build")
 
 
 def now() -> str:
@@ -67,7 +67,7 @@ def merge_bundled(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 def merge_scale(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """One N's stored results updated by a rerun of some parts (or some queries)."""
     before = old.get("measured") or {p: {"started": old.get("when"), "runs": old.get("runs")}
-                                     for p in PARTS if p in old}
+                                     for p in BENCH_PARTS if p in old}
     out = {**old, **new, "measured": {**before, **new.get("measured", {})}}
     if "queries" in old and "queries" in new:
         out["queries"] = {c: {**old["queries"].get(c, {}), **new["queries"].get(c, {})}

@@ -42,7 +42,7 @@ if not __package__:  # run as a file (python bench/run.py): import bench/ as a p
 
 from bench.harness import RESULTS, Runner, short
 from bench.report import DOCS, render, write_docs
-from bench.results import PARTS, ResultsStore, machine, now
+from bench.results import BENCH_PARTS, ResultsStore, machine, now
 from bench.scale import scale
 from bench.scenarios import bundled, floors, warm_up
 
@@ -62,9 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", default=None,
                         help="only these stored queries (comma-separated)")
     parser.add_argument("--no-build", action="store_true", help="skip build at scale")
-    parser.add_argument("--parts", default=",".join(PARTS),
+    parser.add_argument("--parts", default=",".join(BENCH_PARTS),
                         help="what to measure at scale, merged into the stored results of "
-                             f"each N (default {','.join(PARTS)})")
+                             f"each N (default {','.join(BENCH_PARTS)})")
     parser.add_argument("--timeout", type=float, default=3600,
                         help="seconds before a command is stopped (default 3600)")
     parser.add_argument("--seed", type=int, default=0)
@@ -86,8 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         sizes = [10, 100, 1000]
     only = [q.strip() for q in args.queries.split(",")] if args.queries else None
     parts = tuple(p.strip() for p in args.parts.split(",") if p.strip())
-    if not parts or any(p not in PARTS for p in parts):
-        parser.error(f"--parts takes some of {','.join(PARTS)}")
+    if not parts or any(p not in BENCH_PARTS for p in parts):
+        parser.error(f"--parts takes some of {','.join(BENCH_PARTS)}")
     if args.no_build:
         parts = tuple(p for p in parts if p != "build")
 

@@ -21,13 +21,13 @@ from bench.commands import (
 )
 from bench.compare import count_rows, same_results
 from bench.harness import Measure, Runner, paired, runs_after
-from bench.results import PARTS, now
+from bench.results import BENCH_PARTS, now
 from bench.scenarios import pair_result, validate_pair
 from bench.units import fmt_mb, fmt_r, fmt_s, ratio
 
 
 def scale(runner: Runner, n: int, runs: int, baseline_max: int, seed: int,
-          only: list[str] | None, parts: tuple[str, ...] = PARTS,
+          only: list[str] | None, parts: tuple[str, ...] = BENCH_PARTS,
           quick: bool = False) -> dict[str, Any]:
     """One N: the ``parts`` measured (a rerun of some parts is merged into the stored
     results by :class:`bench.results.ResultsStore`). ``quick``: queries for the synthetic

@@ -17,9 +17,9 @@ import pytest
 from kzgraph.cli import main
 from kzgraph.errors import InputError
 from kzgraph.release import (
-    FORMATS,
+    DOWNLOADS,
     MARKER,
-    PARTS,
+    RDF_FORMATS,
     SUMS,
     build,
     bundle_files,
@@ -162,17 +162,17 @@ def test_dates_come_from_the_commit_or_source_date_epoch(tmp_path: Path,
 
 def test_release_layout(built: Path) -> None:
     names = {p.name for p in built.iterdir()}
-    for part in PARTS:
-        for ext in FORMATS:
+    for part in DOWNLOADS:
+        for ext in RDF_FORMATS:
             assert f"{part}.{ext}" in names
-    for ext in FORMATS:
+    for ext in RDF_FORMATS:
         assert f"void.{ext}" in names
     assert {"context.jsonld", SUMS, MARKER, "site"} <= names
     assert not [n for n in os.listdir(built.parent) if "kzgraph-tmp" in n or "kzgraph-old" in n]
 
 
-@pytest.mark.parametrize("ext", sorted(FORMATS))
-@pytest.mark.parametrize("part", PARTS)
+@pytest.mark.parametrize("ext", sorted(RDF_FORMATS))
+@pytest.mark.parametrize("part", DOWNLOADS)
 def test_every_download_parses_to_the_graph(built: Path, part: str, ext: str) -> None:
     import pyoxigraph as ox
     import rdflib
@@ -201,7 +201,7 @@ def test_blank_nodes_survive_in_every_format(built: Path) -> None:
     import rdflib
     from rdflib.collection import Collection
 
-    for ext in FORMATS:
+    for ext in RDF_FORMATS:
         g = rdflib.Graph().parse(built / f"shapes.{ext}", format=RDFLIB_FORMAT[ext])
         sh_in = list(g.objects(None, rdflib.URIRef("http://www.w3.org/ns/shacl#languageIn")))
         assert len(sh_in) == 1
@@ -277,8 +277,8 @@ def test_void_describes_the_release(built: Path) -> None:
     assert {DEM, "http://www.w3.org/2000/01/rdf-schema#"} <= vocabularies
 
     dists = list(g.objects(ds, D("distribution")))
-    assert len(dists) == len(FORMATS)
-    for part in PARTS:
+    assert len(dists) == len(RDF_FORMATS)
+    for part in DOWNLOADS:
         for dist in g.objects(URIRef(KZVOID + part), D("distribution")):
             url = str(g.value(dist, D("downloadURL")))
             name = url.rsplit("/", 1)[1]
@@ -287,7 +287,7 @@ def test_void_describes_the_release(built: Path) -> None:
             assert size.datatype == URIRef(XSD + "nonNegativeInteger")
             assert int(size) == (built / name).stat().st_size
             ext = name.rsplit(".", 1)[1]
-            assert str(g.value(dist, D("mediaType"))).endswith("/" + FORMATS[ext][1])
+            assert str(g.value(dist, D("mediaType"))).endswith("/" + RDF_FORMATS[ext][1])
             checksum = g.value(dist, URIRef("http://spdx.org/rdf/terms#checksum"))
             value = g.value(checksum, URIRef("http://spdx.org/rdf/terms#checksumValue"))
             assert str(value) == hashlib.sha256((built / name).read_bytes()).hexdigest()

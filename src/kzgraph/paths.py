@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PARTS = ("ontology", "data", "shapes", "queries")
+#: The bundle's folders.
+BUNDLE_FOLDERS = ("ontology", "data", "shapes", "queries")
 
 
 def bundle_root() -> Path:

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-FORMATS = ("table", "csv", "json", "markdown", "turtle", "ntriples")
+RESULT_FORMATS = ("table", "csv", "json", "markdown", "turtle", "ntriples")
 
 
 def register(sub: Any) -> None:
@@ -39,7 +39,7 @@ def register(sub: Any) -> None:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-f", "--format", choices=FORMATS, default="table",
+    p.add_argument("-f", "--format", choices=RESULT_FORMATS, default="table",
                    help="output format (default: table; turtle/ntriples for CONSTRUCT)")
     p.add_argument("-e", "--endpoint", metavar="URL", help="a SPARQL 1.1 endpoint to ask "
                    "instead of the bundled graph")

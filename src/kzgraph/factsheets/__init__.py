@@ -29,7 +29,7 @@ from kzgraph.factsheets.render import factsheet, render, write
 from kzgraph.factsheets.values import (
     COUNTRY_BASE,
     DEFAULT_COUNTRY,
-    FORMATS,
+    FACTSHEET_FORMATS,
     GENERATOR,
     HEADINGS,
     SECTIONS,
@@ -44,7 +44,7 @@ from kzgraph.factsheets.values import (
 __all__ = [
     "COUNTRY_BASE",
     "DEFAULT_COUNTRY",
-    "FORMATS",
+    "FACTSHEET_FORMATS",
     "GENERATOR",
     "HEADINGS",
     "SECTIONS",

@@ -11,7 +11,7 @@ from kzgraph.errors import InputError
 from kzgraph.factsheets.page import Page
 from kzgraph.factsheets.runner import GraphSource, _Runner, _store_of
 from kzgraph.factsheets.values import (
-    FORMATS,
+    FACTSHEET_FORMATS,
     GENERATOR,
     Format,
     anchor_id,
@@ -54,10 +54,15 @@ def _environment(fmt: str) -> Any:
     return env
 
 
+def _check_format(fmt: str) -> None:
+    if fmt not in FACTSHEET_FORMATS:
+        raise InputError(f"unknown factsheet format {fmt!r}; "
+                         f"choose one of {', '.join(FACTSHEET_FORMATS)}")
+
+
 def render(page: Page, fmt: Format = "md") -> str:
     """The page in Markdown (``md``) or HTML (``html``)."""
-    if fmt not in FORMATS:
-        raise InputError(f"unknown factsheet format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    _check_format(fmt)
     return _render(page, fmt)
 
 
@@ -82,8 +87,7 @@ def factsheet(country: str | None = None, fmt: Format = "md", graph: GraphSource
     ``default_graph``, the IRI of the named graph to ask). Raises InputError (exit code 2)
     when the graph has no factsheet for the country, EndpointError when the endpoint
     fails. ``timeout``: seconds each of its queries may take."""
-    if fmt not in FORMATS:
-        raise InputError(f"unknown factsheet format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    _check_format(fmt)
     if graph is not None and endpoint is not None:
         raise InputError("give either a graph or an endpoint, not both")
     iri = country_iri(country)

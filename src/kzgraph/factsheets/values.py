@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 #: The formats a factsheet is written in: Markdown or a printable HTML page.
 Format = Literal["md", "html"]
-FORMATS: tuple[Format, ...] = get_args(Format)
+FACTSHEET_FORMATS: tuple[Format, ...] = get_args(Format)
 
 ID_BASE = ID_SPACE
 

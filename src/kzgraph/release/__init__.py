@@ -42,10 +42,10 @@ from kzgraph.release.bundle import (  # noqa: F401 - re-exported
     CREATOR_NAME,
     DEFAULT_DOWNLOAD_BASE,
     DESCRIPTION,
+    DOWNLOADS,
     LICENSE,
     ONTOLOGY_IRI,
     PART_TITLES,
-    PARTS,
     TITLE,
     VOID_NS,
     FileInfo,
@@ -73,7 +73,7 @@ from kzgraph.release.folder import (  # noqa: F401 - re-exported
     write_sums,
 )
 from kzgraph.release.serialise import (  # noqa: F401 - re-exported
-    FORMATS,
+    RDF_FORMATS,
     PrefixMap,
     jsonld_bytes,
     ntriples_bytes,

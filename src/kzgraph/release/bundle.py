@@ -30,7 +30,7 @@ from kzgraph.namespaces import (
     XSD,
     with_country_prefixes,
 )
-from kzgraph.release.serialise import FORMATS, PrefixMap
+from kzgraph.release.serialise import RDF_FORMATS, PrefixMap
 
 ONTOLOGY_IRI = BASE + "ontology"
 
@@ -54,7 +54,7 @@ CREATOR_NAME = "kzgraph developers"
 
 
 #: Published graphs, in download order.
-PARTS = ("kzgraph", "ontology", "shapes")
+DOWNLOADS = ("kzgraph", "ontology", "shapes")
 
 PART_TITLES = {
     "kzgraph": "the whole graph (ontology + data)",
@@ -161,7 +161,7 @@ class FileInfo:
 
     @property
     def format_label(self) -> str:
-        return FORMATS[self.ext][2] if self.ext in FORMATS else self.ext
+        return RDF_FORMATS[self.ext][2] if self.ext in RDF_FORMATS else self.ext
 
 
 @dataclass

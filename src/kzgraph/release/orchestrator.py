@@ -40,7 +40,7 @@ from kzgraph.namespaces import (
 )
 from kzgraph.release.bundle import (
     DEFAULT_DOWNLOAD_BASE,
-    PARTS,
+    DOWNLOADS,
     FileInfo,
     PrefixMap,
     Release,
@@ -60,7 +60,7 @@ from kzgraph.release.folder import (
     swap_into_place,
     write_sums,
 )
-from kzgraph.release.serialise import FORMATS, serialise
+from kzgraph.release.serialise import RDF_FORMATS, serialise
 from kzgraph.release.void import void_triples
 
 
@@ -186,8 +186,8 @@ def release_files(rel: Release) -> dict[str, bytes]:
     """name -> bytes of every top-level file of the release (the site excluded)."""
     files: dict[str, bytes] = {}
     infos: list[FileInfo] = []
-    for part in PARTS:
-        for ext, (_fmt, media, _label) in FORMATS.items():
+    for part in DOWNLOADS:
+        for ext, (_fmt, media, _label) in RDF_FORMATS.items():
             data = serialise(rel.part(part), ext, rel.prefixes)
             name = f"{part}.{ext}"
             files[name] = data
@@ -196,7 +196,7 @@ def release_files(rel: Release) -> dict[str, bytes]:
     context = {"@context": rel.prefixes.jsonld_context()}
     files["context.jsonld"] = (json.dumps(context, indent=1, sort_keys=True) + "\n").encode()
     void = void_triples(rel, infos)
-    for ext in FORMATS:
+    for ext in RDF_FORMATS:
         files[f"void.{ext}"] = serialise(void, ext, rel.prefixes)
     files[MARKER] = (json.dumps({"generator": "kzgraph build", "version": rel.version},
                                 sort_keys=True) + "\n").encode()
@@ -210,8 +210,8 @@ def file_infos(files: dict[str, bytes]) -> list[FileInfo]:
         if name == MARKER:
             continue
         stem, _, ext = name.partition(".")
-        media = FORMATS[ext][1] if ext in FORMATS else "application/ld+json"
-        part = stem if stem in PARTS or stem == "void" else "context"
+        media = RDF_FORMATS[ext][1] if ext in RDF_FORMATS else "application/ld+json"
+        part = stem if stem in DOWNLOADS or stem == "void" else "context"
         infos.append(FileInfo(name, part, ext, media, len(data),
                               hashlib.sha256(data).hexdigest()))
     return infos

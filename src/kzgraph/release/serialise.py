@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 #: extension -> (pyoxigraph format name or "jsonld", media type, label)
-FORMATS: dict[str, tuple[str, str, str]] = {
+RDF_FORMATS: dict[str, tuple[str, str, str]] = {
     "ttl": ("TURTLE", "text/turtle", "Turtle"),
     "nt": ("N_TRIPLES", "application/n-triples", "N-Triples"),
     "jsonld": ("jsonld", "application/ld+json", "JSON-LD"),
@@ -159,7 +159,7 @@ def serialise(triples: Sequence[pyoxigraph.Triple], ext: str, pm: PrefixMap) -> 
     """One serialisation of sorted canonical triples ('ttl', 'nt', 'jsonld' or 'rdf')."""
     import pyoxigraph as ox
 
-    fmt = FORMATS[ext][0]
+    fmt = RDF_FORMATS[ext][0]
     if ext == "rdf":
         _check_rdfxml_predicates(triples)
     if ext == "jsonld":

@@ -28,9 +28,9 @@ from kzgraph.namespaces import (
 from kzgraph.release.bundle import (
     CREATOR_NAME,
     DESCRIPTION,
+    DOWNLOADS,
     LICENSE,
     PART_TITLES,
-    PARTS,
     TITLE,
     VOID_NS,
     FileInfo,
@@ -117,7 +117,7 @@ def void_triples(rel: Release, files: Sequence[FileInfo]) -> list[Any]:
         out.append(ox.Triple(N(s), N(p), o if not isinstance(o, str) else N(o)))
 
     catalog, agent = VOID_NS + "catalog", VOID_NS + "kzgraph-developers"
-    datasets = {name: VOID_NS + name for name in PARTS}
+    datasets = {name: VOID_NS + name for name in DOWNLOADS}
     c = rel.counts
 
     add(agent, RDF_TYPE, FOAF + "Organization")
@@ -168,11 +168,11 @@ def void_triples(rel: Release, files: Sequence[FileInfo]) -> list[Any]:
     add(catalog, DCAT + "themeTaxonomy", taxonomy)
     for place in places:
         add(catalog, DCT + "spatial", place)
-    for name in PARTS:
+    for name in DOWNLOADS:
         add(catalog, DCAT + "dataset", datasets[name])
 
     main = datasets["kzgraph"]
-    for name in PARTS:
+    for name in DOWNLOADS:
         node = datasets[name]
         add(node, RDF_TYPE, VOID + "Dataset")
         add(node, RDF_TYPE, DCAT + "Dataset")
