@@ -314,10 +314,36 @@ def test_endpoint_and_download_base(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     urls = {str(u) for u in g.objects(None, URIRef(DCAT + "downloadURL"))}
     assert "https://example.org/kzgraph/1.0/kzgraph.ttl" in urls
     assert "http://127.0.0.1:8890/sparql" in (out / "site" / "index.html").read_text("utf-8")
-    # --endpoint wins over the environment
-    assert main(["build", "--out", str(out), "--endpoint", "https://q.example/sparql"]) == 0
+    # --sparql-endpoint wins over the environment
+    assert main(["build", "--out", str(out), "--sparql-endpoint", "https://q.example/sparql"]) == 0
     g = Graph().parse(out / "void.ttl")
     assert g.value(ds, URIRef(VOID + "sparqlEndpoint")) == URIRef("https://q.example/sparql")
+    # its former name still works, for scripts written against it
+    assert main(["build", "--out", str(out), "--endpoint", "https://old.example/sparql"]) == 0
+    g = Graph().parse(out / "void.ttl")
+    assert g.value(ds, URIRef(VOID + "sparqlEndpoint")) == URIRef("https://old.example/sparql")
+
+
+@pytest.mark.parametrize("command", ["build", "site"])
+def test_help_names_sparql_endpoint_not_its_former_name(
+        command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    shown = capsys.readouterr().out
+    assert "--sparql-endpoint URL" in shown
+    assert "--endpoint" not in shown.replace("--sparql-endpoint", "")
+
+
+def test_build_api_takes_sparql_endpoint_and_its_former_keyword() -> None:
+    from kzgraph.release import load_release
+
+    for kwargs in ({"sparql_endpoint": "https://q.example/sparql"},
+                   {"endpoint": "https://q.example/sparql"}):
+        rel = load_release(BUNDLE, validate=False, **kwargs)
+        assert rel.endpoint == "https://q.example/sparql"
+    with pytest.raises(InputError, match="two endpoints to advertise"):
+        load_release(BUNDLE, validate=False, sparql_endpoint="https://a.example/sparql",
+                     endpoint="https://b.example/sparql")
 
 
 # ---------------------------------------------------------------------------------------

@@ -16,9 +16,13 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="DIR", default="dist",
                    help="the release folder (default: dist); replaced only after success, and "
                         "only if it is a previous kzgraph build or empty")
-    p.add_argument("--endpoint", metavar="URL", default=None,
+    p.add_argument("--sparql-endpoint", metavar="URL", default=None,
                    help="SPARQL endpoint to advertise in the VoID (default: "
                         "$KZGRAPH_SPARQL_ENDPOINT)")
+    # The former name, kept working for existing scripts; `query` and `factsheet` use
+    # --endpoint for the endpoint to ask, so it is no longer shown here.
+    p.add_argument("--endpoint", dest="sparql_endpoint", metavar="URL",
+                   help=argparse.SUPPRESS)
     p.add_argument("--download-base", metavar="URL", default=None,
                    help="URL the files are published under, for dcat:downloadURL (default: "
                         "$KZGRAPH_DOWNLOAD_BASE or https://w3id.org/kzgraph/dist/)")
@@ -79,8 +83,8 @@ def run_build(args: argparse.Namespace) -> int:
     from kzgraph.release import build
 
     return _timed(
-        lambda: build(args.out, endpoint=args.endpoint, download_base=args.download_base,
-                      force=args.force),
+        lambda: build(args.out, sparql_endpoint=args.sparql_endpoint,
+                      download_base=args.download_base, force=args.force),
         lambda out: f"{sum(1 for p in out.rglob('*') if p.is_file())} files")
 
 
@@ -88,6 +92,6 @@ def run_site(args: argparse.Namespace) -> int:
     from kzgraph.release import build_site
 
     return _timed(
-        lambda: build_site(args.out, endpoint=args.endpoint, download_base=args.download_base,
-                           force=args.force),
+        lambda: build_site(args.out, sparql_endpoint=args.sparql_endpoint,
+                           download_base=args.download_base, force=args.force),
         lambda site: f"{sum(1 for _ in site.rglob('*.html'))} pages")

@@ -138,14 +138,25 @@ class _Validation:
             self._pool = None
 
 
+def _advertised(sparql_endpoint: str | None, endpoint: str | None) -> str | None:
+    """The endpoint to advertise, given by its keyword or by the former one, ``endpoint``."""
+    if sparql_endpoint and endpoint and sparql_endpoint != endpoint:
+        raise InputError(f"two endpoints to advertise: sparql_endpoint={sparql_endpoint!r} and "
+                         f"endpoint={endpoint!r}", hint="give only sparql_endpoint")
+    return sparql_endpoint or endpoint
+
+
 def load_release(
     root: str | Path | None = None,
     *,
+    sparql_endpoint: str | None = None,
     endpoint: str | None = None,
     download_base: str | None = None,
     validate: bool = True,
 ) -> Release:
-    """Validate (unless told not to: tests of the writer only) and load the bundle at root."""
+    """Validate (unless told not to: tests of the writer only) and load the bundle at root.
+
+    ``sparql_endpoint`` (formerly ``endpoint``, still accepted) is the endpoint to advertise."""
     from kzgraph.paths import bundle_root
     from kzgraph.version import __version__
 
@@ -170,7 +181,8 @@ def load_release(
         [*onto_files, *data_files, *shape_files],
         (t.subject.value for t in graph if isinstance(t.subject, ox.NamedNode))))
     issued, modified = release_dates(root, ontology)
-    endpoint = endpoint or os.environ.get("KZGRAPH_SPARQL_ENDPOINT") or None
+    endpoint = (_advertised(sparql_endpoint, endpoint)
+                or os.environ.get("KZGRAPH_SPARQL_ENDPOINT") or None)
     download_base = (download_base or os.environ.get("KZGRAPH_DOWNLOAD_BASE")
                      or DEFAULT_DOWNLOAD_BASE)
     if not download_base.endswith("/"):
@@ -221,6 +233,7 @@ def build(
     out: str | Path = "dist",
     *,
     root: str | Path | None = None,
+    sparql_endpoint: str | None = None,
     endpoint: str | None = None,
     download_base: str | None = None,
     site: bool = True,
@@ -228,9 +241,10 @@ def build(
 ) -> Path:
     """Build the release folder (downloads, VoID, site, SHA256SUMS) at ``out``.
 
-    ``root`` is the bundle (default: kzgraph.paths.bundle_root()); ``endpoint`` the SPARQL
-    endpoint to advertise (default: $KZGRAPH_SPARQL_ENDPOINT); ``download_base`` the URL the
-    files are published under (default: $KZGRAPH_DOWNLOAD_BASE or https://w3id.org/kzgraph/dist/).
+    ``root`` is the bundle (default: kzgraph.paths.bundle_root()); ``sparql_endpoint`` the
+    SPARQL endpoint to advertise in the VoID (default: $KZGRAPH_SPARQL_ENDPOINT; the former
+    keyword ``endpoint`` still works); ``download_base`` the URL the files are published
+    under (default: $KZGRAPH_DOWNLOAD_BASE or https://w3id.org/kzgraph/dist/).
     Raises ValidationFailed (exit 1) for an invalid graph and InputError (exit 2) for an
     unusable bundle or a foreign ``out`` (or a previous build with files added to it, unless
     ``force``); in both cases nothing is written. Returns ``out``."""
@@ -241,8 +255,8 @@ def build(
     bundle = Path(root) if root is not None else bundle_root()
     validation = _Validation(bundle)  # alongside the writing; checked before anything moves
     try:
-        rel = load_release(bundle, endpoint=endpoint, download_base=download_base,
-                           validate=False)
+        rel = load_release(bundle, sparql_endpoint=sparql_endpoint, endpoint=endpoint,
+                           download_base=download_base, validate=False)
         files = release_files(rel)
         tmp = new_temp_dir(out)
         for name, data in files.items():
@@ -268,6 +282,7 @@ def build_site(
     out: str | Path = "dist",
     *,
     root: str | Path | None = None,
+    sparql_endpoint: str | None = None,
     endpoint: str | None = None,
     download_base: str | None = None,
     force: bool = False,
@@ -276,12 +291,14 @@ def build_site(
     left alone (the landing page lists the current graph's files and links those present
     in ``out`` with the same checksum). ``out`` is created if missing; a foreign ``out`` is
     refused (InputError, exit 2); an invalid graph is refused (ValidationFailed, exit 1).
-    SHA256SUMS of ``out`` is rewritten. Returns the site folder."""
+    SHA256SUMS of ``out`` is rewritten. ``sparql_endpoint`` and ``download_base`` as for
+    :func:`build`. Returns the site folder."""
     from kzgraph.release.site import render_site
 
     out = Path(out).absolute()
     check_out_dir(out, force=force)
-    rel = load_release(root, endpoint=endpoint, download_base=download_base)
+    rel = load_release(root, sparql_endpoint=sparql_endpoint, endpoint=endpoint,
+                       download_base=download_base)
     files = release_files(rel)
     present = set()
     for name, data in files.items():
