@@ -11,7 +11,9 @@ Pages (all links relative, so the site works from file:// and from any host or p
     browse/index.html          classes with their instance counts
     browse/{class}.html        the instances of a class
     id/kz/foo.html             one page per resource <https://w3id.org/kzgraph/id/kz/foo>
-    id/kz/foo.{ttl,jsonld,rdf,nt}  the resource's description (with its blank nodes)
+    id/kz/foo.{ttl,jsonld,rdf,nt}  the resource's document: its description (with its blank
+                               nodes), incoming links, neighbours' labels and types, a header
+                               (see release/documents.py)
     id/kz/foo.var              its Apache type map (content negotiation)
     vocab/{scheme}/{code}.html concepts likewise
     style.css, .htaccess       the style sheet; content negotiation (see release/conneg.py)
@@ -46,6 +48,7 @@ from kzgraph.release.canonical import sort_triples
 from kzgraph.release.charts import Bar, all_origins, chart_for, emigrant_stock
 from kzgraph.release.conneg import HTACCESS, RDF_EXTS, type_map
 from kzgraph.release.countries import CountryPart, country_parts, dataset_examples
+from kzgraph.release.documents import document_triples
 from kzgraph.release.serialise import serialise
 from kzgraph.release.site_model import (
     CLASS_TYPES,
@@ -118,6 +121,8 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
 
     charts = emigrant_stock(rel)
     class_counts = rel.counts["classes"]
+    parts = country_parts(rel)
+    subsets = [part.code for part in parts]
 
     # -- resource pages ----------------------------------------------------------------
     resource_tpl = env.get_template("resource.html")
@@ -140,10 +145,10 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
         triples = m.closure(term) + [t for b in ctx.pop("orphans") for t in m.closure(b)]
         for t in hash_terms.get(iri, []):
             triples += m.closure(t)
-        triples = sort_triples(set(triples))
         stem = path[: -len(".html")]
         for ext in RDF_EXTS:
-            w.write(f"{stem}.{ext}", serialise(triples, ext, rel.prefixes))
+            doc = sort_triples(set(triples) | set(document_triples(m, term, triples, ext, subsets)))
+            w.write(f"{stem}.{ext}", serialise(doc, ext, rel.prefixes))
         w.write(f"{stem}.var", type_map(stem.rsplit("/", 1)[-1]))
         name = quote(stem.rsplit("/", 1)[-1], safe="-._~")
         ctx["files"] = {ext: f"{name}.{ext}" for ext in RDF_EXTS}
@@ -214,7 +219,6 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
         chart_svgs = [chart_for(m, None, all_origins(charts), "", origins=len(charts))] \
             if charts else []
     factsheets = [x["link"] for x in _listing(m, by_class.get(DEM + "Factsheet", []), "")]
-    parts = country_parts(rel)
     examples = [m.link(ox.NamedNode(i), "") for i in dataset_examples(parts)]
     # The landing page shows what the data is about; OWL/RDFS/SHACL meta-classes are on the
     # ontology page.
