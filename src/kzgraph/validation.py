@@ -42,6 +42,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kzgraph import paths as _paths
@@ -49,6 +50,7 @@ from kzgraph import store as _store
 from kzgraph.errors import InputError
 from kzgraph.namespaces import RDFS, SH, SKOS
 from kzgraph.shacl_engine import internals_supported, offline_and_quiet, run_pyshacl
+from kzgraph.shacl_paths import named_ancestor, path_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import rdflib
@@ -230,47 +232,6 @@ FAST_SPARQL = True
 # ------------------------------------------------------------------------------------------
 
 
-def _path_text(graph: rdflib.Graph, node: Any) -> str:
-    """A SHACL path as a SPARQL property path (IRIs written <...>); an IRI path is bare."""
-    from rdflib import RDF, BNode, URIRef
-    from rdflib.collection import Collection
-
-    def text(n: Any, depth: int, top: bool = False) -> str:
-        if isinstance(n, URIRef):
-            return f"<{n}>"
-        if not isinstance(n, BNode) or depth > 20:
-            return str(n)
-        if (n, RDF.first, None) in graph:
-            sequence = "/".join(text(x, depth + 1) for x in Collection(graph, n))
-            return sequence if top else f"({sequence})"
-        for predicate, template in (("inversePath", "^{}"), ("zeroOrMorePath", "{}*"),
-                                    ("oneOrMorePath", "{}+"), ("zeroOrOnePath", "{}?")):
-            target = graph.value(n, URIRef(SH + predicate))
-            if target is not None:
-                return template.format(text(target, depth + 1))
-        alternatives = graph.value(n, URIRef(SH + "alternativePath"))
-        if alternatives is not None:
-            return "(" + "|".join(text(x, depth + 1) for x in Collection(graph, alternatives)) + ")"
-        return "_:" + str(n)
-
-    return str(node) if isinstance(node, URIRef) else text(node, 0, top=True)
-
-
-def _named_ancestor(graph: rdflib.Graph, node: Any) -> Any:
-    """The nearest IRI node that (through blank nodes and lists) refers to ``node``."""
-    from rdflib import BNode
-
-    seen: set[Any] = set()
-    current = node
-    while isinstance(current, BNode) and current not in seen and len(seen) < 50:
-        seen.add(current)
-        parents = sorted(graph.subjects(None, current), key=lambda s: (isinstance(s, BNode), s))
-        if not parents:
-            return None
-        current = parents[0]
-    return None if isinstance(current, BNode) else current
-
-
 def _owner(graph: rdflib.Graph, node: Any) -> tuple[Any, tuple[str, ...]]:
     """For a blank node in the data: the IRI resource linking to it and the predicates on
     the way (nearest first resolved to owner-first order)."""
@@ -326,7 +287,7 @@ def _details(graph: rdflib.Graph, node: Any) -> tuple[tuple[str | None, str], ..
             continue
         seen.add(detail)
         path = graph.value(detail, URIRef(SH + "resultPath"))
-        found.add((_path_text(graph, path) if path is not None else "", _message(graph, detail)))
+        found.add((path_text(graph, path) if path is not None else "", _message(graph, detail)))
         pending.extend(graph.objects(detail, URIRef(SH + "detail")))
     return tuple((path or None, message) for path, message in sorted(found))
 
@@ -350,7 +311,7 @@ def _results(report: rdflib.Graph, data: rdflib.Graph, shapes: rdflib.Graph,
         severity = report.value(node, sh("resultSeverity"))
         shape = report.value(node, sh("sourceShape"))
         if isinstance(shape, BNode):
-            shape = _named_ancestor(shapes, shape)
+            shape = named_ancestor(shapes, shape)
         component = report.value(node, sh("sourceConstraintComponent"))
         files = sources.files(focus) or (sources.files(owner) if owner is not focus else ())
         resource = _store.node_key(owner)
@@ -362,7 +323,7 @@ def _results(report: rdflib.Graph, data: rdflib.Graph, shapes: rdflib.Graph,
             ValidationResult(
                 resource=resource,
                 focus_node=_store.node_key(focus),
-                path=_path_text(report, path) if path is not None else None,
+                path=path_text(report, path) if path is not None else None,
                 value=(value.n3() if isinstance(value, (URIRef, Literal)) else
                        _store.node_key(value) if value is not None else None),
                 message=_message(report, node),
@@ -428,6 +389,36 @@ def _require_shapes(shapes: rdflib.Graph, files: list[str]) -> None:
 ENGINES = ("kzgraph", "pyshacl")
 
 
+def _validate_native(files: list[Path], shapes_graph: rdflib.Graph,
+                     shape_files: list[Path]) -> ValidationReport | None:
+    """The report of the native engine, or None when the shapes need pySHACL."""
+    from kzgraph.file_store import FileStore
+    from kzgraph.native_report import NativeReport
+    from kzgraph.shacl_native import NativeEngine
+    from kzgraph.shacl_shapes import ShapesGraph, Unsupported
+
+    try:
+        model = ShapesGraph(shapes_graph)
+    except Unsupported:
+        return None
+    loaded = FileStore(files)
+    engine = NativeEngine(loaded.store, model)
+    try:
+        raw = engine.validate()
+    except Unsupported:
+        return None
+    report = NativeReport(engine, loaded, list(loaded.prefixes.items()))
+    rows, labels = report.results(raw)
+    results = _stable_blank_nodes(ValidationResult(**row) for row in rows)
+    prefixes = {p: str(ns) for p, ns in shapes_graph.namespaces()}
+    prefixes.update(loaded.prefixes)
+    return ValidationReport(
+        conforms=not any(r.severity == "Violation" for r in results),
+        results=results, triples=loaded.triple_count(), resources=loaded.iri_subject_count(),
+        data_files=list(loaded.files), shapes_files=[_store.display_path(p) for p in shape_files],
+        labels=labels, prefixes=prefixes)
+
+
 def validate(paths: Iterable[_store.PathArg] | None = None,
              shapes: Iterable[_store.PathArg] | None = None, *,
              ontology: Iterable[_store.PathArg] | None = None,
@@ -451,14 +442,15 @@ def validate(paths: Iterable[_store.PathArg] | None = None,
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     if paths is None:
-        data = _store.graph()
         files = _paths.graph_files()
+        if not files:
+            raise InputError(f"no ontology or data files found under {_paths.bundle_root()}",
+                             hint="run from a kzgraph checkout or set KZGRAPH_HOME to one")
         ontology_files = _paths.turtle_files("ontology")
     else:
         ontology_files = (_paths.turtle_files("ontology") if ontology is None
                           else _store.expand_paths(ontology))
         files = _store.expand_paths([*ontology_files, *_store.expand_paths(paths)])
-        data = _store.load_files(files)
     data_files = [_store.display_path(p) for p in files]
     shape_files = (_paths.shapes_files() if shapes is None else _store.expand_paths(shapes))
     if not shape_files:
@@ -466,6 +458,11 @@ def validate(paths: Iterable[_store.PathArg] | None = None,
                          hint="add shapes/*.ttl, or pass shapes files with --shapes")
     shapes_graph = _store.load_files(shape_files)
     _require_shapes(shapes_graph, [_store.display_path(p) for p in shape_files])
+    if engine == "kzgraph" and not incremental:
+        report = _validate_native(files, shapes_graph, shape_files)
+        if report is not None:
+            return report
+    data = _store.graph() if paths is None else _store.load_files(files)
     sources = _store.source_map(data)
 
     target = data

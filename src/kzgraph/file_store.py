@@ -1,0 +1,85 @@
+"""RDF files in one in-memory pyoxigraph store, a named graph per file, for the native SHACL
+engine: the files are parsed in Rust with no Python object per triple, and a validation result
+can still say which files describe its resource (the graphs its subject is in).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kzgraph import progress
+from kzgraph.rdf_files import (
+    PathArg,
+    display_path,
+    expand_paths,
+    format_of,
+    from_oxigraph_error,
+    read_error,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyoxigraph
+
+_GRAPH = "urn:kzgraph:file:"
+# Prefix declarations of Turtle (@prefix and SPARQL-style PREFIX), for writing IRIs in reports.
+_PREFIX = re.compile(rb"(?im)^\s*(?:@prefix|prefix)\s+([A-Za-z][\w.\-]*)?:\s*<([^>\s]*)>")
+
+
+class FileStore:
+    """The files' triples (``store``, one named graph each) and what a report needs of them."""
+
+    def __init__(self, paths: Iterable[PathArg]) -> None:
+        import pyoxigraph as ox
+
+        self.paths: list[Path] = expand_paths(paths)
+        self.files = [display_path(p) for p in self.paths]
+        self.store: pyoxigraph.Store = ox.Store()
+        self.prefixes: dict[str, str] = {}
+        for index, (path, file) in enumerate(zip(self.paths, self.files, strict=True)):
+            self._load(ox, index, path, file)
+            progress.step("files loaded", index + 1, len(self.paths))
+
+    def _load(self, ox: Any, index: int, path: Path, file: str) -> None:
+        fmt = format_of(path)
+        try:
+            data = path.read_bytes()
+            self.store.load(data, format=getattr(ox.RdfFormat, fmt.oxigraph),
+                            base_iri=path.resolve().as_uri(),
+                            to_graph=ox.NamedNode(f"{_GRAPH}{index}"))
+        except SyntaxError as exc:
+            raise from_oxigraph_error(exc, path, fmt, file) from None
+        except OSError as exc:
+            raise read_error(exc, file) from None
+        if fmt.oxigraph == "TURTLE":
+            for prefix, namespace in _PREFIX.findall(data):
+                self.prefixes.setdefault((prefix or b"").decode(), namespace.decode())
+        else:  # other formats: their parser knows the prefixes
+            parser = ox.parse(data, format=getattr(ox.RdfFormat, fmt.oxigraph),
+                              base_iri=path.resolve().as_uri())
+            for _ in parser:
+                pass
+            for prefix, namespace in (parser.prefixes or {}).items():
+                self.prefixes.setdefault(prefix, namespace)
+
+    def files_of(self, subject: Any) -> tuple[str, ...]:
+        """The files in which ``subject`` (a pyoxigraph term) is a subject, in load order."""
+        if not hasattr(subject, "value") or type(subject).__name__ == "Literal":
+            return ()
+        indexes = {int(q.graph_name.value.removeprefix(_GRAPH))
+                   for q in self.store.quads_for_pattern(subject, None, None, None)}
+        return tuple(self.files[i] for i in sorted(indexes))
+
+    def triple_count(self) -> int:
+        """Distinct triples over all files (a triple stated in two files counts once)."""
+        return self._count("SELECT (COUNT(*) AS ?n) WHERE "
+                           "{ SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")
+
+    def iri_subject_count(self) -> int:
+        return self._count("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE "
+                           "{ GRAPH ?g { ?s ?p ?o } FILTER isIRI(?s) }")
+
+    def _count(self, text: str) -> int:
+        return int(next(iter(self.store.query(text)))[0].value)
