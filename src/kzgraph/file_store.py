@@ -5,6 +5,7 @@ can still say which files describe its resource (the graphs its subject is in).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,6 +25,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
 
 _GRAPH = "urn:kzgraph:file:"
+_PLAIN = ("http://www.w3.org/2001/XMLSchema#string",
+          "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
 # Prefix declarations of Turtle (@prefix and SPARQL-style PREFIX), for writing IRIs in reports.
 _PREFIX = re.compile(rb"(?im)^\s*(?:@prefix|prefix)\s+([A-Za-z][\w.\-]*)?:\s*<([^>\s]*)>")
 
@@ -38,6 +41,7 @@ class FileStore:
         self.files = [display_path(p) for p in self.paths]
         self.store: pyoxigraph.Store = ox.Store()
         self.prefixes: dict[str, str] = {}
+        self._originals: dict[int, dict[Any, Any]] = {}
         for index, (path, file) in enumerate(zip(self.paths, self.files, strict=True)):
             self._load(ox, index, path, file)
             progress.step("files loaded", index + 1, len(self.paths))
@@ -64,13 +68,63 @@ class FileStore:
             for prefix, namespace in (parser.prefixes or {}).items():
                 self.prefixes.setdefault(prefix, namespace)
 
+    def as_written(self, term: Any, near: Any) -> Any:
+        """``term`` as a file writes it: the store keeps valid numbers, booleans and dates in
+        canonical form ("481.0" as "481"), the files (and rdflib, pySHACL's parser) keep the
+        written form. Looked up in the files describing ``near`` (the resource the literal is
+        a value of; for a literal focus node, in the files that state it)."""
+        import pyoxigraph as ox
+
+        if not isinstance(term, ox.Literal) or term.language or term.datatype.value in _PLAIN:
+            return term
+        if isinstance(near, ox.Literal):
+            indexes = list(dict.fromkeys(
+                int(q.graph_name.value.removeprefix(_GRAPH))
+                for q in itertools.islice(self.store.quads_for_pattern(None, None, near, None),
+                                          16)))
+        else:
+            indexes = self._graphs_of(near)
+        for index in indexes:
+            found = self._written(index).get(term)
+            if found is not None:
+                return found
+        return term
+
+    def _written(self, index: int) -> dict[Any, Any]:
+        """canonical literal -> the literal as written, for the literals of file ``index``
+        whose written form is not canonical."""
+        found = self._originals.get(index)
+        if found is None:
+            import pyoxigraph as ox
+
+            found = self._originals[index] = {}
+            path = self.paths[index]
+            scratch = ox.Store()
+            s, p = ox.NamedNode("urn:kzgraph:s"), ox.NamedNode("urn:kzgraph:p")
+            try:
+                quads = list(ox.parse(path=str(path), format=getattr(
+                    ox.RdfFormat, format_of(path).oxigraph), base_iri=path.resolve().as_uri()))
+            except (SyntaxError, OSError):
+                return found  # the file changed since it was loaded: keep canonical forms
+            for quad in quads:
+                o = quad.object
+                if isinstance(o, ox.Literal) and not o.language and o.datatype.value not in _PLAIN:
+                    scratch.add(ox.Quad(s, p, o))
+                    canonical = next(iter(scratch)).object
+                    scratch.clear()
+                    if canonical != o:
+                        found.setdefault(canonical, o)
+        return found
+
+    def _graphs_of(self, subject: Any) -> list[int]:
+        if not hasattr(subject, "value") or type(subject).__name__ == "Literal":
+            return []
+        return sorted({int(q.graph_name.value.removeprefix(_GRAPH))
+                       for q in self.store.quads_for_pattern(subject, None, None, None)})
+
     def files_of(self, subject: Any) -> tuple[str, ...]:
         """The files in which ``subject`` (a pyoxigraph term) is a subject, in load order."""
-        if not hasattr(subject, "value") or type(subject).__name__ == "Literal":
-            return ()
-        indexes = {int(q.graph_name.value.removeprefix(_GRAPH))
-                   for q in self.store.quads_for_pattern(subject, None, None, None)}
-        return tuple(self.files[i] for i in sorted(indexes))
+        return tuple(self.files[i] for i in self._graphs_of(subject))
 
     def triple_count(self) -> int:
         """Distinct triples over all files (a triple stated in two files counts once)."""

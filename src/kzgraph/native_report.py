@@ -8,10 +8,11 @@ engines print the same report.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from kzgraph.file_store import FileStore
-from kzgraph.namespaces import RDFS, SH, SKOS, XSD
+from kzgraph.namespaces import RDFS, SH, SKOS
 from kzgraph.shacl_native import NativeEngine, RawResult
 from kzgraph.shacl_paths import named_ancestor, path_text
 from kzgraph.store import node_key
@@ -36,7 +37,7 @@ class NativeReport:
     def results(self, raw: list[RawResult]) -> tuple[list[dict[str, Any]], dict[str, str]]:
         rows, labels = [], {}
         for r in raw:
-            focus = self.engine.rdf(r.focus)
+            focus = self.written(r.focus, r.focus)
             owner, via = self._owner(r.focus)
             resource = node_key(owner)
             if resource not in labels and not resource.startswith("_:"):
@@ -45,7 +46,7 @@ class NativeReport:
                     labels[resource] = label
             files = self.files.files_of(r.focus) or (self.files.files_of(self.engine.ox(owner))
                                                      if owner != focus else ())
-            value = _as_written(self.engine.rdf(r.value)) if r.value is not None else None
+            value = self.written(r.value, r.focus) if r.value is not None else None
             shape = r.shape.node
             if type(shape).__name__ == "BNode":
                 shape = named_ancestor(self.shapes, shape)
@@ -59,6 +60,10 @@ class NativeReport:
                 "constraint": r.component, "files": files, "via": via,
                 "details": self._details(r)})
         return rows, labels
+
+    def written(self, term: Any, focus: Any) -> Any:
+        """The rdflib term for ``term`` as the data writes it (see FileStore.as_written)."""
+        return self.engine.rdf(self.files.as_written(term, focus))
 
     def _path(self, path: Any) -> str | None:
         if path is None:
@@ -87,14 +92,16 @@ class NativeReport:
             via.append(str(predicate))
         if isinstance(current, ox.BlankNode):
             return self.engine.rdf(focus), ()
-        return self.engine.rdf(current), tuple(reversed(via))
+        return self.written(current, current), tuple(reversed(via))
 
     def label(self, node: Any) -> str | None:
-        best: tuple[int, str] | None = None
-        subject = self.engine.ox(node)
-        for rank, predicate in enumerate(_LABELS):
-            import pyoxigraph as ox
+        import pyoxigraph as ox
 
+        subject = self.engine.ox(node)
+        if not isinstance(subject, ox.NamedNode):
+            return None
+        best: tuple[int, str] | None = None
+        for rank, predicate in enumerate(_LABELS):
             for q in self.files.store.quads_for_pattern(subject, ox.NamedNode(predicate), None,
                                                         None):
                 literal = q.object
@@ -114,10 +121,19 @@ class NativeReport:
         return tuple((path or None, message) for path, message in sorted(found))
 
     def message(self, r: RawResult) -> str:
-        if r.messages:
-            return str(sorted(r.messages, key=lambda m: (getattr(m, "language", None)
-                                                         not in ("en", None), str(m)))[0])
+        messages = [self._format(str(m), r) for m in r.messages]
+        languages = [getattr(m, "language", None) for m in r.messages]
+        if messages:
+            return sorted(zip(messages, languages, strict=True),
+                          key=lambda ml: (ml[1] not in ("en", None), ml[0]))[0][0]
         return self._generic(r)
+
+    def _format(self, text: str, r: RawResult) -> str:
+        """pySHACL's substitution of {?var} and {$var} in a SPARQL-based result's message."""
+        for var, val in (r.bindings or {}).items():
+            shown = str(self.written(val, r.focus))
+            text = re.sub("{[?$]" + re.escape(var) + "}", lambda _m, v=shown: v, text)
+        return text
 
     # -- pySHACL's generic messages ------------------------------------------------------------
 
@@ -142,7 +158,7 @@ class NativeReport:
             self._described.add(node)
             for q in self.files.store.quads_for_pattern(node, None, None, None):
                 self._data.add((self.engine.rdf(q.subject), self.engine.rdf(q.predicate),
-                                self.engine.rdf(q.object)))
+                                self.written(q.object, q.subject)))
                 if isinstance(q.object, ox.BlankNode):
                     pending.append(q.object)
         return self._data
@@ -157,7 +173,7 @@ class NativeReport:
             return stringify_node(sg, node)
 
         def d(node: Any) -> str:
-            return stringify_node(data, self.engine.rdf(node))
+            return stringify_node(data, self.written(node, r.focus))
 
         name = r.component.removeprefix(SH).removesuffix("ConstraintComponent")
         p = s(r.shape.path) if r.shape.path is not None else None
@@ -182,8 +198,10 @@ class NativeReport:
             return (f"Value does not conform to Shape {s(parameter.node)}. "
                     "See details for more information.")
         if name == "Pattern":
-            rules = "', '".join(str(v.pattern) for k, v in r.shape.constraints if k == "pattern")
-            return f"Value does not match every pattern in ('{rules}')"
+            patterns = [str(v) for v in sg.objects(r.shape.node, _sh("pattern"))]
+            if len(patterns) < 2:
+                return f"Value does not match pattern '{patterns[0]}'"
+            return "Value does not match every pattern in ('{}')".format("', '".join(patterns))
         if name == "UniqueLang":
             return "More than one String shares the same Language"
         if name == "LanguageIn":
@@ -210,17 +228,6 @@ class NativeReport:
         if name == "In":
             return f"Value {d(r.value)} not in list {[s(v) for v in parameter]}"
         return "(no message)"
-
-
-def _as_written(term: Any) -> Any:
-    """The store keeps decimals in canonical form ("481.0" as "481"); Turtle writes a decimal
-    with a point, and rdflib, the reference's parser, keeps it."""
-    from rdflib import Literal, URIRef
-
-    if (isinstance(term, Literal) and str(term.datatype) == XSD + "decimal"
-            and "." not in str(term) and not getattr(term, "ill_typed", False)):
-        return Literal(f"{term}.0", datatype=URIRef(XSD + "decimal"))
-    return term
 
 
 def _sh(name: str) -> Any:

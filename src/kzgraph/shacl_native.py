@@ -13,7 +13,7 @@ read, never a wrong answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -59,12 +59,17 @@ class RawResult:
     messages: list[Any] = field(default_factory=list)  # rdflib Literals; [] = generic message
     parameter: Any = None     # what the generic message names (the class, the count ...)
     details: list[RawResult] = field(default_factory=list)
+    #: a SPARQL-based result's variables, which its message templates ({?var}) name
+    bindings: dict[str, Any] | None = None
 
 
 class NativeEngine:
     """Validates a pyoxigraph store (every named graph seen as one data graph)."""
 
-    def __init__(self, store: pyoxigraph.Store, shapes: ShapesGraph) -> None:
+    def __init__(self, store: pyoxigraph.Store, shapes: ShapesGraph,
+                 written: Callable[[Any, Any], Any] | None = None) -> None:
+        """``written(literal, focus)``: the literal as the data writes it, where the store
+        keeps another (canonical) form; sh:pattern and the length constraints read it."""
         import pyoxigraph as ox
 
         self._ox = ox
@@ -75,6 +80,7 @@ class NativeEngine:
         self._conformance: dict[int, dict[Any, list[RawResult]]] = {}
         self._rdflib: dict[Any, Any] = {}
         self._ox_terms: dict[Any, Any] = {}
+        self._written = written
 
     # -- data access ---------------------------------------------------------------------------
 
@@ -201,6 +207,10 @@ class NativeEngine:
         if name in ("node", "not", "or", "xone"):
             return self._logical(shape, name, parameter, fv)
         check = self._value_check(name, parameter)
+        if name in ("pattern", "minLength", "maxLength") and self._written is not None:
+            written = self._written
+            return [self._result(shape, name, f, v, parameter=parameter) for f, vs in fv.items()
+                    for v in vs if not check(written(v, f))]
         return [self._result(shape, name, f, v, parameter=parameter) for f, vs in fv.items()
                 for v in vs if not check(v)]
 
@@ -304,22 +314,9 @@ class NativeEngine:
                     bound["path"] = path
                 results.append(RawResult(
                     focus=this or f, shape=shape, component=SH + _COMPONENT["sparql"],
-                    path=path, value=value,
-                    messages=self._sparql_messages(shape, query, bound)))
+                    path=path, value=value, bindings=bound, messages=[
+                        *query.messages, *(m for m in shape.messages if m not in query.messages)]))
         return results
-
-    def _sparql_messages(self, shape: Shape, query: SparqlQuery,
-                         bound: dict[str, Any]) -> list[Any]:
-        from rdflib import Literal
-
-        messages = []
-        for m in [*query.messages, *(m for m in shape.messages if m not in query.messages)]:
-            text = str(m)
-            for var, val in bound.items():
-                text = re.sub("{[?$]" + re.escape(var) + "}", lambda _m, v=val: str(self.rdf(v)),
-                              text)
-            messages.append(Literal(text, lang=getattr(m, "language", None)))
-        return messages
 
 
 def _rows(solutions: Any) -> list[dict[str, Any]]:

@@ -402,13 +402,13 @@ def _validate_native(files: list[Path], shapes_graph: rdflib.Graph,
     except Unsupported:
         return None
     loaded = FileStore(files)
-    engine = NativeEngine(loaded.store, model)
-    try:
-        raw = engine.validate()
-    except Unsupported:
-        return None
-    report = NativeReport(engine, loaded, list(loaded.prefixes.items()))
-    rows, labels = report.results(raw)
+    engine = NativeEngine(loaded.store, model, written=loaded.as_written)
+    with _store.quiet_rdflib():  # rdflib logs a traceback for each ill-typed literal it reads
+        try:
+            raw = engine.validate()
+        except Unsupported:
+            return None
+        rows, labels = NativeReport(engine, loaded, list(loaded.prefixes.items())).results(raw)
     results = _stable_blank_nodes(ValidationResult(**row) for row in rows)
     prefixes = {p: str(ns) for p, ns in shapes_graph.namespaces()}
     prefixes.update(loaded.prefixes)
