@@ -143,11 +143,23 @@ class NativeEngine:
     def validate(self, only: set[Any] | None = None) -> list[RawResult]:
         """The results of every shape with targets; ``only``: just these focus nodes."""
         results: list[RawResult] = []
+        # Memory stays bounded at scale: the values of a path are dropped once no shape still
+        # to run reads them, and conformance to nested shapes is kept per top shape only.
+        uses = [_paths_of(shape, set()) for shape in self.shapes.top]
+        pending: dict[str, int] = {}
+        for paths in uses:
+            for path in paths:
+                pending[path] = pending.get(path, 0) + 1
         for done, shape in enumerate(self.shapes.top, 1):
             focus = self.focus_nodes(shape)
             if only is not None:
                 focus &= only
             results.extend(self.evaluate(shape, focus))
+            for path in uses[done - 1]:
+                pending[path] -= 1
+                if not pending[path]:
+                    self._pairs.pop(path, None)
+            self._conformance.clear()
             progress.step("shapes done", done, len(self.shapes.top))
         return results
 
@@ -317,6 +329,27 @@ class NativeEngine:
                     path=path, value=value, bindings=bound, messages=[
                         *query.messages, *(m for m in shape.messages if m not in query.messages)]))
         return results
+
+
+def _paths_of(shape: Shape, seen: set[int]) -> set[str]:
+    """The paths whose values validating ``shape`` reads (targets included)."""
+    if id(shape) in seen:
+        return set()
+    seen.add(id(shape))
+    paths = {f"<{p}>" for p in (*shape.target_subjects_of, *shape.target_objects_of)}
+    if shape.path_sparql:
+        paths.add(shape.path_sparql)
+    nested: list[Shape] = list(shape.properties)
+    for _name, parameter in shape.constraints:
+        if isinstance(parameter, Shape):
+            nested.append(parameter)
+        elif isinstance(parameter, list):
+            nested.extend(p for p in parameter if isinstance(p, Shape))
+        elif isinstance(parameter, tuple):
+            nested.append(parameter[0])
+    for member in nested:
+        paths |= _paths_of(member, seen)
+    return paths
 
 
 def _rows(solutions: Any) -> list[dict[str, Any]]:
