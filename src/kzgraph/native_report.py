@@ -38,7 +38,7 @@ class NativeReport:
         rows, labels = [], {}
         for r in raw:
             focus = self.written(r.focus, r.focus)
-            owner, via = self._owner(r.focus)
+            owner, via = self.owner(r.focus)
             resource = node_key(owner)
             if resource not in labels and not resource.startswith("_:"):
                 label = self.label(owner)
@@ -72,7 +72,7 @@ class NativeReport:
             return path_text(self.shapes, path)
         return str(path.value)  # a data IRI bound to ?path by a SPARQL constraint
 
-    def _owner(self, focus: Any) -> tuple[Any, tuple[str, ...]]:
+    def owner(self, focus: Any) -> tuple[Any, tuple[str, ...]]:
         """For a blank node: the IRI resource linking to it and the predicates on the way
         (as kzgraph.validation does on an rdflib graph)."""
         import pyoxigraph as ox

@@ -45,6 +45,7 @@ _RISKY = re.compile(r"\b(BIND|VALUES|SERVICE|GRAPH)\b|\{\s*SELECT\b", re.IGNOREC
 _NESTED = re.compile(r"\b(EXISTS|MINUS)\s*\{", re.IGNORECASE)
 _THIS = re.compile(r"[?$]this\b")
 _PER_FOCUS_BELOW = 64  # fewer focus nodes than this: one bound query each is cheaper
+_FEW = 2000  # validating at most this many focus nodes: ask the store about each one
 
 
 @dataclass(eq=False)
@@ -81,6 +82,8 @@ class NativeEngine:
         self._rdflib: dict[Any, Any] = {}
         self._ox_terms: dict[Any, Any] = {}
         self._written = written
+        self._per_node = False  # values fetched per focus node (a run on a few focus nodes)
+        self._node_values: dict[tuple[str, Any], list[Any]] = {}
 
     # -- data access ---------------------------------------------------------------------------
 
@@ -114,6 +117,19 @@ class NativeEngine:
             self._pairs[path] = found
         return found
 
+    def values(self, path: str, node: Any) -> list[Any]:
+        """The values of ``node`` along ``path`` (for a few nodes: one bound query each)."""
+        key = (path, node)
+        found = self._node_values.get(key)
+        if found is None:
+            if isinstance(node, self._ox.Literal):
+                found = []  # a literal has no values (and cannot be a query's subject)
+            else:
+                found = [row[1] for row in self._query(  # pyoxigraph binds projected variables
+                    f"SELECT DISTINCT ?this ?o WHERE {{ ?this {path} ?o }}", this=node)]
+            self._node_values[key] = found
+        return found
+
     def instances(self, cls: Any) -> set[Any]:
         found = self._instances.get(cls)
         if found is None:
@@ -124,7 +140,10 @@ class NativeEngine:
 
     # -- targets ---------------------------------------------------------------------------------
 
-    def focus_nodes(self, shape: Shape) -> set[Any]:
+    def focus_nodes(self, shape: Shape, only: set[Any] | None = None) -> set[Any]:
+        """The shape's focus nodes (among ``only``, when given)."""
+        if only is not None and len(only) <= _FEW:
+            return self._focus_among(shape, only)
         nodes: set[Any] = set()
         for cls in shape.target_classes:
             nodes |= self.instances(cls)
@@ -136,6 +155,28 @@ class NativeEngine:
         for target in shape.sparql_targets:
             nodes.update(row["this"] for row in self._query(target.text)
                          if row["this"] is not None)
+        return nodes if only is None else nodes & only
+
+    def _focus_among(self, shape: Shape, only: set[Any]) -> set[Any]:
+        """focus_nodes for a few candidates: each asked of the store, not the whole graph."""
+        nodes = {n for n in only if n in {self.ox(t) for t in shape.target_nodes}}
+        for cls in shape.target_classes:
+            nodes |= self.instances(cls) & only
+        store = self.store
+        for p in shape.target_subjects_of:
+            predicate = self.ox(p)
+            nodes.update(n for n in only if not isinstance(n, self._ox.Literal)
+                         and next(store.quads_for_pattern(n, predicate, None, None), None))
+        for p in shape.target_objects_of:
+            predicate = self.ox(p)
+            nodes.update(n for n in only if next(store.quads_for_pattern(None, predicate, n, None),
+                                                 None))
+        for target in shape.sparql_targets:
+            if _batchable(target.text):
+                nodes.update(n for n in only if any(True for _ in self._query(target.text, this=n)))
+            else:
+                nodes.update(row["this"] for row in self._query(target.text)
+                             if row["this"] in only)
         return nodes
 
     # -- validation ------------------------------------------------------------------------------
@@ -150,11 +191,9 @@ class NativeEngine:
         for paths in uses:
             for path in paths:
                 pending[path] = pending.get(path, 0) + 1
+        self._per_node = only is not None and len(only) <= _FEW
         for done, shape in enumerate(self.shapes.top, 1):
-            focus = self.focus_nodes(shape)
-            if only is not None:
-                focus &= only
-            results.extend(self.evaluate(shape, focus))
+            results.extend(self.evaluate(shape, self.focus_nodes(shape, only)))
             for path in uses[done - 1]:
                 pending[path] -= 1
                 if not pending[path]:
@@ -167,7 +206,9 @@ class NativeEngine:
         focus = list(focus)
         if not focus:
             return []
-        if shape.is_property_shape:
+        if shape.is_property_shape and self._per_node:
+            fv = {f: self.values(shape.path_sparql or "", f) for f in focus}
+        elif shape.is_property_shape:
             pairs = self.pairs(shape.path_sparql or "")
             fv = {f: pairs.get(f, []) for f in focus}
         else:
