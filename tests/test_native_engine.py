@@ -23,7 +23,8 @@ _BNODE_ID = re.compile(r"\bN?[0-9a-f]{32}\b")  # a blank node's id written in a 
 
 EX = "https://example.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-SHAPES = f"""@prefix sh: <http://www.w3.org/ns/shacl#> .
+SHAPES = f"""@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix sh: <http://www.w3.org/ns/shacl#> .
 @prefix xsd: <{XSD}> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix ex: <{EX}> .
@@ -53,7 +54,8 @@ ex:ThingShape a sh:NodeShape ; sh:targetClass ex:Thing ;
         [ sh:path [ sh:zeroOrMorePath ex:q ] ; sh:maxCount 3 ] ;
     sh:sparql [ a sh:SPARQLConstraint ;
         sh:message "{{$this}} has three: {{?value}}"@en ;
-        sh:select "SELECT $this ?value WHERE {{ $this <{EX}p> ?value . FILTER (STR(?value) = '3') }}" ] .
+        sh:select '''SELECT $this ?value WHERE {{ $this <{EX}p> ?value .
+            FILTER (STR(?value) = "3") }}''' ] .
 
 ex:SmallShape a sh:NodeShape ; sh:nodeKind sh:IRI ; sh:property [ sh:path ex:p ; sh:minCount 1 ] .
 
@@ -70,9 +72,9 @@ ex:SparqlTargetShape a sh:NodeShape ;
     sh:target [ a sh:SPARQLTarget ; sh:select "SELECT ?this WHERE {{ ?this <{EX}r> <{EX}b> }}" ] ;
     sh:property [ sh:path ex:label ; sh:minCount 1 ] ;
     sh:sparql [ a sh:SPARQLConstraint ; sh:message "{{?path}} of {{$this}} is {{?value}}"@en ;
-        sh:select "SELECT $this ?path ?value WHERE {{ $this ?path ?value . FILTER (?path = <{EX}q> && !isBlank(?value)) BIND (1 AS ?one) }}" ] .
+        sh:select '''SELECT $this ?path ?value WHERE {{ $this ?path ?value .
+            FILTER (?path = <{EX}q> && !isBlank(?value)) BIND (1 AS ?one) }}''' ] .
 """
-SHAPES = SHAPES.replace("@prefix rdfs:", "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n@prefix rdfs:")
 
 NODES = [f"<{EX}n{i}>" for i in range(5)] + ["_:b0", "_:b1"]
 LITERALS = ['"1"^^xsd:integer', '"01"^^xsd:integer', '"abc"^^xsd:integer', '"3"^^xsd:integer',
@@ -147,7 +149,8 @@ def test_a_graph_breaking_every_component_gives_pyshacl_report(shapes: Path,
             (n[0], f"<{EX}q>", '"lit"'), (n[1], f"<{EX}q>", n[2]), (n[2], f"<{EX}q>", n[0]),
             (n[0], f"<{EX}label>", '"ab"@en'), (n[0], f"<{EX}label>", '"Ab"@EN'),
             (n[0], f"<{EX}label>", '"a-b"@de'), (n[0], f"<{EX}label>", '"plain"'),
-            (n[0], f"<{EX}r>", f"<{EX}b>"), (n[0], f"<{EX}r>", '"2"^^xsd:integer'), (n[0], f"<{EX}r>", '"1"^^xsd:integer'),
+            (n[0], f"<{EX}r>", f"<{EX}b>"), (n[0], f"<{EX}r>", '"2"^^xsd:integer'),
+            (n[0], f"<{EX}r>", '"1"^^xsd:integer'),
             (n[3], f"<{EX}r>", f"<{EX}b>"), (n[3], f"<{EX}q>", n[3]),
             (n[1], f"<{EX}p>", '"12"^^xsd:integer'), (n[1], f"<{EX}p>", '"6"^^xsd:integer')]
     data = _write(tmp_path, rows)
@@ -178,7 +181,8 @@ def test_a_sparql_constraint_runs_once_over_the_graph_only_where_that_is_the_sam
 @pytest.mark.parametrize("extra", [
     "ex:ThingShape sh:closed true ; sh:ignoredProperties ( rdf:type ) .",
     "ex:ThingShape sh:property [ sh:path ex:p ; sh:equals ex:r ] .",
-    "ex:ThingShape sh:property [ sh:path ex:p ; sh:sparql [ sh:select \"SELECT $this WHERE { $this ?p ?o }\" ] ] .",
+    "ex:ThingShape sh:property [ sh:path ex:p ;"
+    " sh:sparql [ sh:select \"SELECT $this WHERE { $this ?p ?o }\" ] ] .",
 ])
 def test_shapes_it_does_not_implement_run_on_pyshacl(extra: str, shapes: Path,
                                                      tmp_path: Path,

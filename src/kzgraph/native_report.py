@@ -52,9 +52,7 @@ class NativeReport:
                 shape = named_ancestor(self.shapes, shape)
             rows.append({
                 "resource": resource, "focus_node": node_key(focus),
-                "path": self._path(r.path), "value": (None if value is None else
-                                                      node_key(value) if type(value).__name__ == "BNode"
-                                                      else value.n3()),
+                "path": self._path(r.path), "value": _value_text(value),
                 "message": self.message(r), "severity": r.shape.severity.removeprefix(SH),
                 "source_shape": str(shape) if shape is not None else None,
                 "constraint": r.component, "files": files, "via": via,
@@ -228,6 +226,12 @@ class NativeReport:
         if name == "In":
             return f"Value {d(r.value)} not in list {[s(v) for v in parameter]}"
         return "(no message)"
+
+
+def _value_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return node_key(value) if type(value).__name__ == "BNode" else str(value.n3())
 
 
 def _sh(name: str) -> Any:

@@ -44,8 +44,9 @@ _COMPONENT = {
 _RISKY = re.compile(r"\b(BIND|VALUES|SERVICE|GRAPH)\b|\{\s*SELECT\b", re.IGNORECASE)
 _NESTED = re.compile(r"\b(EXISTS|MINUS)\s*\{", re.IGNORECASE)
 _THIS = re.compile(r"[?$]this\b")
-_PER_FOCUS_BELOW = 64  # fewer focus nodes than this: one bound query each is cheaper
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 _FEW = 2000  # validating at most this many focus nodes: ask the store about each one
+_BOUND_QUERIES = 20  # more nodes than this to bind one by one: one whole-graph query instead
 
 
 @dataclass(eq=False)
@@ -172,12 +173,32 @@ class NativeEngine:
             nodes.update(n for n in only if next(store.quads_for_pattern(None, predicate, n, None),
                                                  None))
         for target in shape.sparql_targets:
-            if _batchable(target.text):
-                nodes.update(n for n in only if any(True for _ in self._query(target.text, this=n)))
-            else:
-                nodes.update(row["this"] for row in self._query(target.text)
-                             if row["this"] in only)
+            nodes.update(row["this"] for row in self._among(target.text, only))
         return nodes
+
+    def _among(self, text: str, nodes: Iterable[Any]) -> list[dict[str, Any]]:
+        """The rows of a SELECT projecting ?this, for these values of ?this only: one query with
+        ``VALUES ?this`` where that means the same (see _batchable), else one bound query per
+        blank node (a blank node cannot be written in a query) or per node."""
+        wanted = set(nodes)
+        written = [n for n in wanted if not isinstance(n, self._ox.BlankNode)]
+        rows: list[dict[str, Any]] = []
+        if _batchable(text):
+            for start in range(0, len(written), 1000):
+                values = " ".join(str(n) for n in written[start:start + 1000])
+                where = _WHERE.search(text)
+                assert where is not None  # _batchable found it
+                rows.extend(_rows(self._query(
+                    f"{text[:where.end()]} VALUES ?this {{ {values} }} {text[where.end():]}")))
+            singles = [n for n in wanted if isinstance(n, self._ox.BlankNode)]
+        else:
+            singles = list(wanted)
+        if len(singles) > _BOUND_QUERIES:  # a bound query costs about what a whole one does
+            rows.extend(row for row in _rows(self._query(text)) if row.get("this") in singles)
+        else:
+            for n in singles:
+                rows.extend(_rows(self._query(text, this=n)))
+        return [row for row in rows if row.get("this") in wanted]
 
     # -- validation ------------------------------------------------------------------------------
 
@@ -253,7 +274,7 @@ class NativeEngine:
             return [self._result(shape, name, f, parameter=parameter) for f, vs in fv.items()
                     if wanted not in vs]
         if name == "uniqueLang":
-            if not getattr(parameter, "value", False) is True:
+            if getattr(parameter, "value", False) is not True:
                 return []
             return [self._result(shape, name, f) for f, vs in fv.items()
                     for _ in range(_duplicate_languages(vs))]
@@ -339,22 +360,20 @@ class NativeEngine:
     def _sparql(self, shape: Shape, query: SparqlQuery,
                 fv: dict[Any, list[Any]]) -> list[RawResult]:
         focus = list(fv)
-        per_focus = (len(focus) < _PER_FOCUS_BELOW or not _batchable(query.text))
         rows: dict[Any, list[dict[str, Any]]] = {}
-        if per_focus:
-            for f in focus:
-                rows[f] = _rows(self._query(query.text, this=f))
+        if len(focus) <= _FEW or not _batchable(query.text):
+            found = self._among(query.text, focus)
         else:
             wanted = set(focus)
-            for row in _rows(self._query(query.text)):
-                this = row.get("this")
-                if this in wanted:
-                    rows.setdefault(this, []).append(row)
+            found = [row for row in _rows(self._query(query.text)) if row.get("this") in wanted]
+        for row in found:
+            rows.setdefault(row["this"], []).append(row)
         results = []
         for f in focus:
             seen: list[tuple[Any, ...]] = []
             for row in rows.get(f, ()):
-                path, value, this = row.pop("path", None), row.pop("value", None), row.pop("this", None)
+                path, value = row.pop("path", None), row.pop("value", None)
+                this = row.pop("this", None)
                 if path is None and value is None and this is None:
                     continue
                 key = (this, path, value, sorted(row.items(), key=lambda kv: kv[0]))
@@ -411,7 +430,7 @@ def _batchable(text: str) -> bool:
             return False
     select = re.search(r"SELECT\s+(DISTINCT\s+|REDUCED\s+)?(.*?)\s*(WHERE\b|\{)", text,
                        re.IGNORECASE | re.DOTALL)
-    return bool(select and _THIS.search(select.group(2)))
+    return bool(select and _THIS.search(select.group(2)) and _WHERE.search(text))
 
 
 def _duplicate_languages(values: list[Any]) -> int:
@@ -439,9 +458,7 @@ def _datatype_matches(v: Any, rule: str) -> bool:
     if datatype is not None and str(datatype) == rule:
         if getattr(v, "ill_typed", None) is True:
             return False
-    elif rule == RDFS + "Literal":
-        return True
-    elif rule == RDFS + "Datatype" and datatype:
+    elif rule == RDFS + "Literal" or (rule == RDFS + "Datatype" and datatype):
         return True
     elif not (datatype is None and lang is None and rule == XSD + "string") and not (
             rule == RDF + "langString" and lang):

@@ -188,6 +188,10 @@ class ShapesGraph:
         text = str(selects[0])
         if re.search(r"[$?](currentShape|shapesGraph|PATH)\b", text):
             raise Unsupported("$currentShape, $shapesGraph or $PATH in a SPARQL query")
+        projection = re.search(r"SELECT\s+(.*?)\s*(WHERE\b|\{)", text, re.IGNORECASE | re.DOTALL)
+        if not projection or not re.search(r"[?$]this\b", projection.group(1)):
+            raise Unsupported("a SPARQL query that does not select $this")  # pyoxigraph binds
+            # only projected variables
         return SparqlQuery(node, self._prefixes(node) + text,
                            sorted(self.graph.objects(node, URIRef(SH + "message"))))
 

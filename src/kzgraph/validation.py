@@ -38,7 +38,6 @@ Blank nodes are numbered (``_:b1`` ...) in report order, so the output is stable
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kzgraph import paths as _paths
