@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kzgraph.errors import InputError
 from kzgraph.namespaces import RDF, SH
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -186,6 +187,9 @@ class ShapesGraph:
         if len(selects) != 1:
             raise Unsupported("a SPARQL target or constraint without one sh:select")
         text = str(selects[0])
+        if re.search(r"\bSERVICE\b", text, re.IGNORECASE):  # pyoxigraph would call the web
+            raise InputError("a SPARQL query in the shapes uses SERVICE; validation is offline",
+                             hint="remove the SERVICE clause")
         if re.search(r"[$?](currentShape|shapesGraph|PATH)\b", text):
             raise Unsupported("$currentShape, $shapesGraph or $PATH in a SPARQL query")
         projection = re.search(r"SELECT\s+(.*?)\s*(WHERE\b|\{)", text, re.IGNORECASE | re.DOTALL)

@@ -1,8 +1,9 @@
 """SHACL validation of the graph: :func:`validate` -> :class:`ValidationReport`.
 
-pyshacl runs fully offline (no inference, no ``owl:imports``, SHACL-AF enabled so that
-SPARQL-based constraints and ``sh:SPARQLTarget`` work); sh:Warning and sh:Info results are
-reported but do not break conformance.
+Validation is fully offline (no inference, no ``owl:imports``, no SERVICE; SHACL-SPARQL
+constraints and SHACL-AF ``sh:SPARQLTarget`` work). The native engine (kzgraph.shacl_native)
+runs the shapes it implements, pySHACL the others; both give pySHACL's report. sh:Warning and
+sh:Info results are reported but do not break conformance.
 
 JSON report (``ValidationReport.to_json()``, ``kzgraph validate --format json``), keys sorted::
 
@@ -204,8 +205,10 @@ def validate(paths: Iterable[_store.PathArg] | None = None,
     shapes:   shapes files or folders; default: the bundled shapes/.
     ontology: merged into the data when ``paths`` is given; default: the bundled ontology/
               (pass ``[]`` for none).
-    engine:   "kzgraph" (pySHACL with its SPARQL run by pyoxigraph) or "pyshacl" (plain
-              ``pyshacl.validate``, the reference: same results, slower).
+    engine:   "kzgraph": kzgraph's native engine on pyoxigraph (kzgraph.shacl_native), or,
+              for shapes using a SHACL feature it does not implement (rules, sh:closed,
+              property pair constraints ...), pySHACL with its SPARQL run by pyoxigraph;
+              "pyshacl": plain ``pyshacl.validate``, the reference (same report, slower).
     incremental: with the kzgraph engine, validate again only what changed since the last
               run with the same shapes, ontology and file list (see kzgraph.validation_cache).
               Off by default: a result two links away from an edit keeps its previous value,
