@@ -35,6 +35,7 @@ ex:ThingShape a sh:NodeShape ; sh:targetClass ex:Thing ;
         [ sh:path ex:p ; sh:minInclusive 0 ; sh:maxExclusive 10 ] ,
         [ sh:path ex:p ; sh:minExclusive -5 ; sh:maxInclusive 8 ] ,
         [ sh:path ex:p ; sh:or ( [ sh:datatype xsd:integer ] [ sh:datatype xsd:decimal ] ) ] ,
+        [ sh:path ex:p ; sh:pattern "^-?[0-9]+$" ; sh:maxLength 2 ] ,
         [ sh:path ex:p ; sh:xone ( [ sh:minInclusive 5 ] [ sh:maxInclusive 7 ] ) ] ,
         [ sh:path ex:q ; sh:class ex:Thing ; sh:message "q is a thing"@en , "q est une chose"@fr ] ,
         [ sh:path ex:q ; sh:nodeKind sh:IRI ] ,

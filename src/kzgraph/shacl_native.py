@@ -45,6 +45,9 @@ _RISKY = re.compile(r"\b(BIND|VALUES|SERVICE|GRAPH)\b|\{\s*SELECT\b", re.IGNOREC
 _NESTED = re.compile(r"\b(EXISTS|MINUS)\s*\{", re.IGNORECASE)
 _THIS = re.compile(r"[?$]this\b")
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+#: Datatypes whose values are often written in a form the store does not keep ("2.50", "1e3").
+_RESHAPED = frozenset(XSD + t for t in ("decimal", "double", "float", "boolean", "dateTime",
+                                        "time", "duration"))
 _FEW = 2000  # validating at most this many focus nodes: ask the store about each one
 _BOUND_QUERIES = 20  # more nodes than this to bind one by one: one whole-graph query instead
 
@@ -283,8 +286,18 @@ class NativeEngine:
         check = self._value_check(name, parameter)
         if name in ("pattern", "minLength", "maxLength") and self._written is not None:
             written = self._written
+
+            def lexical_check(v: Any, f: Any) -> bool:
+                # The lexical form as written can differ from the store's where a value fails,
+                # or for the types whose usual written forms are not canonical ("2.50").
+                ok = check(v)
+                if (not ok or (isinstance(v, ox.Literal) and v.datatype.value in _RESHAPED)):
+                    ok = check(written(v, f))
+                return ok
+
+            ox = self._ox
             return [self._result(shape, name, f, v, parameter=parameter) for f, vs in fv.items()
-                    for v in vs if not check(written(v, f))]
+                    for v in vs if not lexical_check(v, f)]
         return [self._result(shape, name, f, v, parameter=parameter) for f, vs in fv.items()
                 for v in vs if not check(v)]
 
