@@ -19,7 +19,7 @@ from kzgraph import shacl_native
 from kzgraph.validation import ValidationReport, validate
 
 _BNODE = re.compile(r"_:b[0-9]+")
-_BNODE_ID = re.compile(r"\bN?[0-9a-f]{32}\b")  # a blank node's id written in a message
+_BNODE_ID = re.compile(r"\bN?[0-9a-f]{16,32}\b")  # a blank node's id written in a message
 
 EX = "https://example.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
