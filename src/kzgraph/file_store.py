@@ -79,9 +79,8 @@ class FileStore:
             return term
         if isinstance(near, ox.Literal):
             indexes = list(dict.fromkeys(
-                int(q.graph_name.value.removeprefix(_GRAPH))
-                for q in itertools.islice(self.store.quads_for_pattern(None, None, near, None),
-                                          16)))
+                _index(q) for q in itertools.islice(
+                    self.store.quads_for_pattern(None, None, near, None), 16)))
         else:
             indexes = self._graphs_of(near)
         for index in indexes:
@@ -119,8 +118,7 @@ class FileStore:
     def _graphs_of(self, subject: Any) -> list[int]:
         if not hasattr(subject, "value") or type(subject).__name__ == "Literal":
             return []
-        return sorted({int(q.graph_name.value.removeprefix(_GRAPH))
-                       for q in self.store.quads_for_pattern(subject, None, None, None)})
+        return sorted({_index(q) for q in self.store.quads_for_pattern(subject, None, None, None)})
 
     def files_of(self, subject: Any) -> tuple[str, ...]:
         """The files in which ``subject`` (a pyoxigraph term) is a subject, in load order."""
@@ -136,4 +134,10 @@ class FileStore:
                            "{ GRAPH ?g { ?s ?p ?o } FILTER isIRI(?s) }")
 
     def _count(self, text: str) -> int:
-        return int(next(iter(self.store.query(text)))[0].value)
+        solutions: Any = self.store.query(text)
+        return int(next(iter(solutions))[0].value)
+
+
+def _index(quad: Any) -> int:
+    """The load index of the file a quad comes from (its named graph)."""
+    return int(quad.graph_name.value.removeprefix(_GRAPH))

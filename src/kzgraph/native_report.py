@@ -9,6 +9,7 @@ engines print the same report.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kzgraph.file_store import FileStore
@@ -102,7 +103,7 @@ class NativeReport:
         for rank, predicate in enumerate(_LABELS):
             for q in self.files.store.quads_for_pattern(subject, ox.NamedNode(predicate), None,
                                                         None):
-                literal = q.object
+                literal: Any = q.object
                 language = getattr(literal, "language", None)
                 score = rank * 3 + (0 if language in ("en", None) else 1 if language else 2)
                 if best is None or (score, literal.value) < best:
@@ -130,7 +131,7 @@ class NativeReport:
         """pySHACL's substitution of {?var} and {$var} in a SPARQL-based result's message."""
         for var, val in (r.bindings or {}).items():
             shown = str(self.written(val, r.focus))
-            text = re.sub("{[?$]" + re.escape(var) + "}", lambda _m, v=shown: v, text)
+            text = re.sub("{[?$]" + re.escape(var) + "}", _literally(shown), text)
         return text
 
     # -- pySHACL's generic messages ------------------------------------------------------------
@@ -226,6 +227,11 @@ class NativeReport:
         if name == "In":
             return f"Value {d(r.value)} not in list {[s(v) for v in parameter]}"
         return "(no message)"
+
+
+def _literally(text: str) -> Callable[[re.Match[str]], str]:
+    """A re.sub replacement inserting ``text`` as is (no backslash escapes)."""
+    return lambda _match: text
 
 
 def _value_text(value: Any) -> str | None:

@@ -38,7 +38,8 @@ def validate_native(files: list[Path], shapes_graph: rdflib.Graph, shape_files: 
     loaded = FileStore(files)
     engine = NativeEngine(loaded.store, model, written=loaded.as_written)
     report = NativeReport(engine, loaded, list(loaded.prefixes.items()))
-    only, touched = None, set()
+    only: set[Any] | None = None
+    touched: set[str] = set()
     with _store.quiet_rdflib():  # rdflib logs a traceback for each ill-typed literal it reads
         if cache is not None and cache.incremental:
             view = _StoreView(loaded, engine, report)
@@ -110,5 +111,6 @@ class _BlankSubjects:
         self._store = loaded.store
 
     def subjects(self) -> list[str]:
-        return [f"_:{row[0].value}" for row in self._store.query(
-            "SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER isBlank(?s) }")]
+        solutions: Any = self._store.query(
+            "SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER isBlank(?s) }")
+        return [f"_:{row[0].value}" for row in solutions]

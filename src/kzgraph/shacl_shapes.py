@@ -183,7 +183,7 @@ class ShapesGraph:
     def _select(self, node: Any) -> SparqlQuery:
         from rdflib import URIRef
 
-        selects = sorted(self.graph.objects(node, URIRef(SH + "select")))
+        selects = list(self.graph.objects(node, URIRef(SH + "select")))
         if len(selects) != 1:
             raise Unsupported("a SPARQL target or constraint without one sh:select")
         text = str(selects[0])
