@@ -1,7 +1,9 @@
-"""pySHACL is the reference: the kzgraph engine (pySHACL with pyoxigraph SPARQL, restricted to
-the focus nodes an edit touches) reports exactly what plain ``pyshacl.validate`` reports, on every
-broken fixture (tests/fixtures/shapes/), the bundled graph and a small synthetic graph; and an
-incremental run after an edit gives exactly the report of a full run."""
+"""pySHACL is the reference: the kzgraph engine (the native engine of kzgraph.shacl_native; pySHACL
+with pyoxigraph SPARQL, restricted to the focus nodes an edit touches, for an incremental run)
+reports exactly what plain ``pyshacl.validate`` reports, on every broken fixture
+(tests/fixtures/shapes/), the bundled graph and a small synthetic graph; and an incremental run
+after an edit gives exactly the report of a full run. tests/test_native_engine.py compares the
+native engine with pySHACL on generated graphs and shapes."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import pytest
 
 from bench import generate
 from kzgraph import shacl_engine
+from kzgraph.shacl_native import NativeEngine
+from kzgraph.shacl_shapes import ShapesGraph, Unsupported
 from kzgraph.validation import ValidationReport, validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,23 +85,41 @@ EDITED = ["CountryShape--no-alpha-2.ttl", "DeclaredTermsShape--undeclared-proper
           "StatementShape--no-object.ttl", "FactsheetSectionShape--order-zero.ttl"]
 
 
+def _spy(monkeypatch: pytest.MonkeyPatch, path: str) -> list[Any]:
+    """Records the focus nodes each validation was restricted to (None: all). ``path``: the
+    native engine, or pySHACL with its internals (what runs for shapes the native engine does
+    not implement)."""
+    calls: list[Any] = []
+    if path == "native":
+        real = NativeEngine.validate
+        monkeypatch.setattr(NativeEngine, "validate",
+                            lambda self, only=None: calls.append(only) or real(self, only))
+        return calls
+
+    def refuse(*_args: Any) -> Any:
+        raise Unsupported("as if the shapes used a feature the native engine lacks")
+
+    run = shacl_engine.run_pyshacl
+    monkeypatch.setattr("kzgraph.native_validation.ShapesGraph", refuse)
+    monkeypatch.setattr("kzgraph.validation.run_pyshacl",
+                        lambda *a, **k: calls.append(k.get("focus")) or run(*a, **k))
+    return calls
+
+
+PATHS = pytest.mark.parametrize("path", ["native", "pyshacl-internals"])
+
+
+@PATHS
 def test_an_edit_revalidates_what_it_touches_as_a_full_run_would(
-        tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch, path: str) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    for path in [FIXTURES / "_base.ttl", *BROKEN]:
-        shutil.copy(path, data / path.name)
+    for fixture in [FIXTURES / "_base.ttl", *BROKEN]:
+        shutil.copy(fixture, data / fixture.name)
     first = validate([data], incremental=True)
     assert not first.conforms and list((cache / "validation").iterdir())
 
-    calls: list[Any] = []
-    run = shacl_engine.run_pyshacl
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        calls.append(kwargs.get("focus"))
-        return run(*args, **kwargs)
-
-    monkeypatch.setattr("kzgraph.validation.run_pyshacl", spy)
+    calls = _spy(monkeypatch, path)
     for name in EDITED:  # fixed one by one, then broken again
         for text in (_fixed((FIXTURES / name).read_text(encoding="utf-8")),
                      (FIXTURES / name).read_text(encoding="utf-8")):
@@ -109,16 +131,14 @@ def test_an_edit_revalidates_what_it_touches_as_a_full_run_would(
     assert validate([data], incremental=True).to_json() == first.to_json()
 
 
+@PATHS
 def test_shapes_or_ontology_changes_mean_a_full_run(
-        tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch, path: str) -> None:
     shapes = tmp_path / "shapes.ttl"
     shapes.write_bytes((ROOT / "shapes" / "kzgraph-shapes.ttl").read_bytes())
     files = [FIXTURES / "_base.ttl", FIXTURES / "CountryShape--no-alpha-2.ttl"]
     validate(files, [shapes, ROOT / "shapes" / "qc.ttl"], incremental=True)
-    calls: list[Any] = []
-    run = shacl_engine.run_pyshacl
-    monkeypatch.setattr("kzgraph.validation.run_pyshacl",
-                        lambda *a, **k: calls.append(k.get("focus")) or run(*a, **k))
+    calls = _spy(monkeypatch, path)
     validate(files, [shapes, ROOT / "shapes" / "qc.ttl"], incremental=True)
     assert calls[-1] is not None
     shapes.write_text(shapes.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
@@ -141,8 +161,11 @@ def test_outside_the_tested_pyshacl_range_plain_pyshacl_runs(
     shacl_engine._warn_untested.cache_clear()
     monkeypatch.setattr(shacl_engine, "pyshacl_version", lambda: (9, 0, 0))
     assert not shacl_engine.internals_supported()
-    _same(validate(files), expected)
+    _spy(monkeypatch, "pyshacl-internals")
+    _same(validate(files, incremental=True), expected)  # the run that uses pySHACL internals
     assert "outside the range kzgraph was tested with" in capsys.readouterr().err
+    monkeypatch.setattr("kzgraph.native_validation.ShapesGraph", ShapesGraph)
+    _same(validate(files), expected)  # the native engine does not depend on pySHACL's version
     with pytest.raises(ValueError):
         validate(files, engine="unknown")
 

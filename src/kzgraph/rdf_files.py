@@ -9,6 +9,7 @@ the functions.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -49,10 +50,20 @@ _SUPPORTED = "use .ttl (Turtle), .nt (N-Triples), .jsonld (JSON-LD) or .rdf/.owl
 
 def display_path(path: Path) -> str:
     """How a file is named in messages: relative to the working directory when below it."""
+    return _display_path(str(path), os.getcwd())
+
+
+@functools.lru_cache(maxsize=65536)  # thousands of files at scale, each named several times
+def _display_path(path: str, cwd: str) -> str:
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(Path(path).resolve().relative_to(_resolved(cwd)))
     except ValueError:
-        return str(path)
+        return path
+
+
+@functools.lru_cache(maxsize=8)
+def _resolved(cwd: str) -> Path:
+    return Path(cwd).resolve()
 
 
 def expand_paths(paths: Iterable[PathArg]) -> list[Path]:

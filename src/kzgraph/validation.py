@@ -1,8 +1,9 @@
 """SHACL validation of the graph: :func:`validate` -> :class:`ValidationReport`.
 
-pyshacl runs fully offline (no inference, no ``owl:imports``, SHACL-AF enabled so that
-SPARQL-based constraints and ``sh:SPARQLTarget`` work); sh:Warning and sh:Info results are
-reported but do not break conformance.
+Validation is fully offline (no inference, no ``owl:imports``, no SERVICE; SHACL-SPARQL
+constraints and SHACL-AF ``sh:SPARQLTarget`` work). The native engine (kzgraph.shacl_native)
+runs the shapes it implements, pySHACL the others; both give pySHACL's report. sh:Warning and
+sh:Info results are reported but do not break conformance.
 
 JSON report (``ValidationReport.to_json()``, ``kzgraph validate --format json``), keys sorted::
 
@@ -37,11 +38,7 @@ Blank nodes are numbered (``_:b1`` ...) in report order, so the output is stable
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kzgraph import paths as _paths
@@ -49,177 +46,15 @@ from kzgraph import store as _store
 from kzgraph.errors import InputError
 from kzgraph.namespaces import RDFS, SH, SKOS
 from kzgraph.shacl_engine import internals_supported, offline_and_quiet, run_pyshacl
+from kzgraph.shacl_paths import named_ancestor, path_text
+from kzgraph.validation_report import ValidationReport, ValidationResult, stable_blank_nodes
 
 if TYPE_CHECKING:  # pragma: no cover
     import rdflib
 
 __all__ = ["ValidationReport", "ValidationResult", "validate"]
 
-_SEVERITY_RANK = {"Violation": 0, "Warning": 1, "Info": 2}
 _LABELS = (RDFS + "label", SKOS + "prefLabel")
-
-
-@dataclass(frozen=True)
-class ValidationResult:
-    """One SHACL validation result, in plain strings (see the module docstring)."""
-
-    resource: str
-    focus_node: str
-    path: str | None
-    value: str | None
-    message: str
-    severity: str
-    source_shape: str | None
-    constraint: str | None
-    files: tuple[str, ...] = ()
-    via: tuple[str, ...] = ()
-    #: nested results (sh:detail, e.g. why a value does not conform to sh:node): (path, message)
-    details: tuple[tuple[str | None, str], ...] = ()
-
-    def sort_key(self) -> tuple[Any, ...]:
-        return (self.resource, self.via, self.focus_node, self.path or "",
-                _SEVERITY_RANK.get(self.severity, 9), self.message, self.value or "",
-                self.source_shape or "", self.constraint or "")
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ValidationResult:
-        """The result :meth:`to_dict` gave."""
-        return cls(**{**data, "files": tuple(data["files"]), "via": tuple(data["via"]),
-                      "details": tuple((d["path"], d["message"]) for d in data["details"])})
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["files"] = list(self.files)
-        data["via"] = list(self.via)
-        data["details"] = [{"path": path, "message": message} for path, message in self.details]
-        return data
-
-
-@dataclass
-class ValidationReport:
-    """The outcome of :func:`validate`."""
-
-    conforms: bool
-    results: list[ValidationResult]
-    triples: int
-    resources: int = 0
-    data_files: list[str] = field(default_factory=list)
-    shapes_files: list[str] = field(default_factory=list)
-    #: resource IRI -> its label (rdfs:label / skos:prefLabel), for the text report
-    labels: dict[str, str] = field(default_factory=dict, repr=False)
-    #: prefix -> namespace, to write IRIs compactly in the text report
-    prefixes: dict[str, str] = field(default_factory=dict, repr=False)
-
-    def __bool__(self) -> bool:
-        return self.conforms
-
-    def count(self, severity: str) -> int:
-        return sum(1 for r in self.results if r.severity == severity)
-
-    @property
-    def violations(self) -> list[ValidationResult]:
-        return [r for r in self.results if r.severity == "Violation"]
-
-    def by_resource(self) -> dict[str, list[ValidationResult]]:
-        """The results grouped by resource, in report order."""
-        groups: dict[str, list[ValidationResult]] = {}
-        for result in self.results:
-            groups.setdefault(result.resource, []).append(result)
-        return groups
-
-    def summary(self) -> str:
-        """One line: conformance, counts of results, triples and resources."""
-        size = (f"{self.triples} triples, {self.resources} resources, "
-                f"{_plural(len(self.data_files), 'data file')}, "
-                f"{_plural(len(self.shapes_files), 'shapes file')}")
-        others = [_plural(self.count(s), s.lower()) for s in ("Warning", "Info") if self.count(s)]
-        if self.conforms:
-            extra = f"; {', '.join(others)}" if others else ""
-            return f"conforms ({size}){extra}"
-        found = ", ".join([_plural(self.count("Violation"), "violation"), *others])
-        return (f"does not conform: {found} on "
-                f"{_plural(len(self.by_resource()), 'resource')} ({size})")
-
-    def to_text(self) -> str:
-        """A readable report grouped by resource, ending with the summary line."""
-        short = _Compactor(self.prefixes)
-        lines: list[str] = []
-        for resource, results in self.by_resource().items():
-            label = self.labels.get(resource)
-            head = short(resource) + (f"  {json.dumps(label, ensure_ascii=False)}" if label else "")
-            files = sorted({f for r in results for f in r.files})
-            lines.append(head)
-            if files:
-                lines.append(f"  described in {', '.join(files)}")
-            for r in results:
-                where = []
-                if r.via:
-                    where.append("/".join(short(p) for p in r.via) + f" [{r.focus_node}]")
-                where.append(short.path(r.path) if r.path else "(node)")
-                if r.value is not None and r.value != _nt_of(r.focus_node):
-                    where.append("= " + short.term(r.value))
-                level = "" if r.severity == "Violation" else f"{r.severity.lower()}: "
-                lines.append(f"  {' '.join(where)}: {level}{r.message}")
-                shape = short(r.source_shape) if r.source_shape else "a blank-node shape"
-                if r.constraint:
-                    component = short(r.constraint).removeprefix("sh:")
-                    shape = f"{component.removesuffix('ConstraintComponent')} in {shape}"
-                lines.append(f"      [{shape}]")
-                for path, message in r.details:
-                    lines.append(f"      - {short.path(path) if path else '(node)'}: {message}")
-            lines.append("")
-        lines.append(self.summary())
-        return "\n".join(lines) + "\n"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "conforms": self.conforms,
-            "triples": self.triples,
-            "resources": self.resources,
-            "data_files": list(self.data_files),
-            "shapes_files": list(self.shapes_files),
-            "counts": {s.lower(): self.count(s) for s in ("Violation", "Warning", "Info")},
-            "results": [r.to_dict() for r in self.results],
-        }
-
-    def to_json(self, indent: int | None = 2) -> str:
-        """The report as JSON (keys sorted; see the module docstring for the keys)."""
-        return json.dumps(self.to_dict(), indent=indent, sort_keys=True, ensure_ascii=False)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def _nt_of(iri: str) -> str:
-    return f"<{iri}>"
-
-
-class _Compactor:
-    """Writes IRIs as prefix:local with the graph's prefixes (longest namespace first)."""
-
-    _LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?$|^$")
-    _IRI = re.compile(r"<([^<>\s]*)>")
-
-    def __init__(self, prefixes: dict[str, str]) -> None:
-        self._ns = sorted(((ns, p) for p, ns in prefixes.items() if ns),
-                          key=lambda item: (-len(item[0]), item[1]))
-
-    def __call__(self, iri: str) -> str:
-        if iri.startswith("_:"):
-            return iri
-        for ns, prefix in self._ns:
-            if iri.startswith(ns) and self._LOCAL.match(iri[len(ns):]):
-                return f"{prefix}:{iri[len(ns):]}"
-        return f"<{iri}>"
-
-    def term(self, nt: str) -> str:
-        """An N-Triples term with its IRIs (the term's, a literal's datatype) compacted."""
-        return self._IRI.sub(lambda m: self(m.group(1)), nt)
-
-    def path(self, path: str) -> str:
-        return self.term(path) if "<" in path else self(path)
-
 
 #: Evaluate pyshacl's SPARQL (targets, constraints) with pyoxigraph; False: rdflib only.
 FAST_SPARQL = True
@@ -228,47 +63,6 @@ FAST_SPARQL = True
 # ------------------------------------------------------------------------------------------
 # Report graph -> results
 # ------------------------------------------------------------------------------------------
-
-
-def _path_text(graph: rdflib.Graph, node: Any) -> str:
-    """A SHACL path as a SPARQL property path (IRIs written <...>); an IRI path is bare."""
-    from rdflib import RDF, BNode, URIRef
-    from rdflib.collection import Collection
-
-    def text(n: Any, depth: int, top: bool = False) -> str:
-        if isinstance(n, URIRef):
-            return f"<{n}>"
-        if not isinstance(n, BNode) or depth > 20:
-            return str(n)
-        if (n, RDF.first, None) in graph:
-            sequence = "/".join(text(x, depth + 1) for x in Collection(graph, n))
-            return sequence if top else f"({sequence})"
-        for predicate, template in (("inversePath", "^{}"), ("zeroOrMorePath", "{}*"),
-                                    ("oneOrMorePath", "{}+"), ("zeroOrOnePath", "{}?")):
-            target = graph.value(n, URIRef(SH + predicate))
-            if target is not None:
-                return template.format(text(target, depth + 1))
-        alternatives = graph.value(n, URIRef(SH + "alternativePath"))
-        if alternatives is not None:
-            return "(" + "|".join(text(x, depth + 1) for x in Collection(graph, alternatives)) + ")"
-        return "_:" + str(n)
-
-    return str(node) if isinstance(node, URIRef) else text(node, 0, top=True)
-
-
-def _named_ancestor(graph: rdflib.Graph, node: Any) -> Any:
-    """The nearest IRI node that (through blank nodes and lists) refers to ``node``."""
-    from rdflib import BNode
-
-    seen: set[Any] = set()
-    current = node
-    while isinstance(current, BNode) and current not in seen and len(seen) < 50:
-        seen.add(current)
-        parents = sorted(graph.subjects(None, current), key=lambda s: (isinstance(s, BNode), s))
-        if not parents:
-            return None
-        current = parents[0]
-    return None if isinstance(current, BNode) else current
 
 
 def _owner(graph: rdflib.Graph, node: Any) -> tuple[Any, tuple[str, ...]]:
@@ -326,7 +120,7 @@ def _details(graph: rdflib.Graph, node: Any) -> tuple[tuple[str | None, str], ..
             continue
         seen.add(detail)
         path = graph.value(detail, URIRef(SH + "resultPath"))
-        found.add((_path_text(graph, path) if path is not None else "", _message(graph, detail)))
+        found.add((path_text(graph, path) if path is not None else "", _message(graph, detail)))
         pending.extend(graph.objects(detail, URIRef(SH + "detail")))
     return tuple((path or None, message) for path, message in sorted(found))
 
@@ -350,7 +144,7 @@ def _results(report: rdflib.Graph, data: rdflib.Graph, shapes: rdflib.Graph,
         severity = report.value(node, sh("resultSeverity"))
         shape = report.value(node, sh("sourceShape"))
         if isinstance(shape, BNode):
-            shape = _named_ancestor(shapes, shape)
+            shape = named_ancestor(shapes, shape)
         component = report.value(node, sh("sourceConstraintComponent"))
         files = sources.files(focus) or (sources.files(owner) if owner is not focus else ())
         resource = _store.node_key(owner)
@@ -362,7 +156,7 @@ def _results(report: rdflib.Graph, data: rdflib.Graph, shapes: rdflib.Graph,
             ValidationResult(
                 resource=resource,
                 focus_node=_store.node_key(focus),
-                path=_path_text(report, path) if path is not None else None,
+                path=path_text(report, path) if path is not None else None,
                 value=(value.n3() if isinstance(value, (URIRef, Literal)) else
                        _store.node_key(value) if value is not None else None),
                 message=_message(report, node),
@@ -373,34 +167,7 @@ def _results(report: rdflib.Graph, data: rdflib.Graph, shapes: rdflib.Graph,
                 via=via,
                 details=_details(report, node),
             ))
-    return _stable_blank_nodes(rows), labels
-
-
-_BNODE = re.compile(r"_:([A-Za-z0-9_\-]+)")
-
-
-def _stable_blank_nodes(results: Iterable[ValidationResult]) -> list[ValidationResult]:
-    """Sort the results, then rename blank nodes _:b1, _:b2 ... in order of appearance:
-    the ids pyshacl and the parser give are random, the report should not be."""
-
-    def mask(r: ValidationResult) -> tuple[Any, ...]:
-        return tuple(_BNODE.sub("_:", x) if isinstance(x, str) else x for x in r.sort_key())
-
-    ordered = sorted(results, key=lambda r: (mask(r), r.sort_key()))
-    names: dict[str, str] = {}
-
-    def rename(text: str | None) -> str | None:
-        if text is None or "_:" not in text:
-            return text
-        return _BNODE.sub(lambda m: names.setdefault(m.group(1), f"_:b{len(names) + 1}"), text)
-
-    renamed = []
-    for r in ordered:
-        renamed.append(dataclasses.replace(
-            r, resource=rename(r.resource) or "", focus_node=rename(r.focus_node) or "",
-            path=rename(r.path), value=rename(r.value), message=rename(r.message) or "",
-            details=tuple((rename(p), rename(m) or "") for p, m in r.details)))
-    return renamed
+    return stable_blank_nodes(rows), labels
 
 
 # ------------------------------------------------------------------------------------------
@@ -438,8 +205,10 @@ def validate(paths: Iterable[_store.PathArg] | None = None,
     shapes:   shapes files or folders; default: the bundled shapes/.
     ontology: merged into the data when ``paths`` is given; default: the bundled ontology/
               (pass ``[]`` for none).
-    engine:   "kzgraph" (pySHACL with its SPARQL run by pyoxigraph) or "pyshacl" (plain
-              ``pyshacl.validate``, the reference: same results, slower).
+    engine:   "kzgraph": kzgraph's native engine on pyoxigraph (kzgraph.shacl_native), or,
+              for shapes using a SHACL feature it does not implement (rules, sh:closed,
+              property pair constraints ...), pySHACL with its SPARQL run by pyoxigraph;
+              "pyshacl": plain ``pyshacl.validate``, the reference (same report, slower).
     incremental: with the kzgraph engine, validate again only what changed since the last
               run with the same shapes, ontology and file list (see kzgraph.validation_cache).
               Off by default: a result two links away from an edit keeps its previous value,
@@ -451,14 +220,15 @@ def validate(paths: Iterable[_store.PathArg] | None = None,
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     if paths is None:
-        data = _store.graph()
         files = _paths.graph_files()
+        if not files:
+            raise InputError(f"no ontology or data files found under {_paths.bundle_root()}",
+                             hint="run from a kzgraph checkout or set KZGRAPH_HOME to one")
         ontology_files = _paths.turtle_files("ontology")
     else:
         ontology_files = (_paths.turtle_files("ontology") if ontology is None
                           else _store.expand_paths(ontology))
         files = _store.expand_paths([*ontology_files, *_store.expand_paths(paths)])
-        data = _store.load_files(files)
     data_files = [_store.display_path(p) for p in files]
     shape_files = (_paths.shapes_files() if shapes is None else _store.expand_paths(shapes))
     if not shape_files:
@@ -466,6 +236,14 @@ def validate(paths: Iterable[_store.PathArg] | None = None,
                          hint="add shapes/*.ttl, or pass shapes files with --shapes")
     shapes_graph = _store.load_files(shape_files)
     _require_shapes(shapes_graph, [_store.display_path(p) for p in shape_files])
+    if engine == "kzgraph":
+        from kzgraph.native_validation import validate_native
+
+        fixed = {*ontology_files, *shape_files} if incremental else None
+        report = validate_native(files, shapes_graph, shape_files, fixed=fixed)
+        if report is not None:
+            return report
+    data = _store.graph() if paths is None else _store.load_files(files)
     sources = _store.source_map(data)
 
     target = data
@@ -493,7 +271,7 @@ def validate(paths: Iterable[_store.PathArg] | None = None,
         results, labels = _results(report_graph, target, shapes_graph, sources)
     if cache is not None:
         if focus is not None:
-            results = _stable_blank_nodes([*results, *map(ValidationResult.from_dict,
+            results = stable_blank_nodes([*results, *map(ValidationResult.from_dict,
                                                            cache.previous_results(touched))])
             conforms = not any(r.severity == "Violation" for r in results)
             for r in results:

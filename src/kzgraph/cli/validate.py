@@ -42,7 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="report format (default: text)")
     parser.add_argument("--engine", choices=("kzgraph", "pyshacl"), default="kzgraph",
-                        help="kzgraph (default): pySHACL with its SPARQL run by pyoxigraph; "
+                        help="kzgraph (default): kzgraph's own engine on pyoxigraph, every "
+                             "shape checked for all its focus nodes at once (pySHACL, with its "
+                             "SPARQL on pyoxigraph, for shapes using SHACL features it lacks); "
                              "pyshacl: plain pySHACL on the whole graph, the reference")
     parser.add_argument("--incremental", action="store_true",
                         help="after an edit, validate again only what the changed files touch "

@@ -1,0 +1,143 @@
+"""RDF files in one in-memory pyoxigraph store, a named graph per file, for the native SHACL
+engine: the files are parsed in Rust with no Python object per triple, and a validation result
+can still say which files describe its resource (the graphs its subject is in).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kzgraph import progress
+from kzgraph.rdf_files import (
+    PathArg,
+    display_path,
+    expand_paths,
+    format_of,
+    from_oxigraph_error,
+    read_error,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyoxigraph
+
+_GRAPH = "urn:kzgraph:file:"
+_PLAIN = ("http://www.w3.org/2001/XMLSchema#string",
+          "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
+# Prefix declarations of Turtle (@prefix and SPARQL-style PREFIX), for writing IRIs in reports.
+_PREFIX = re.compile(rb"(?im)^\s*(?:@prefix|prefix)\s+([A-Za-z][\w.\-]*)?:\s*<([^>\s]*)>")
+
+
+class FileStore:
+    """The files' triples (``store``, one named graph each) and what a report needs of them."""
+
+    def __init__(self, paths: Iterable[PathArg]) -> None:
+        import pyoxigraph as ox
+
+        self.paths: list[Path] = expand_paths(paths)
+        self.files = [display_path(p) for p in self.paths]
+        self.store: pyoxigraph.Store = ox.Store()
+        self.prefixes: dict[str, str] = {}
+        self._originals: dict[int, dict[Any, Any]] = {}
+        for index, (path, file) in enumerate(zip(self.paths, self.files, strict=True)):
+            self._load(ox, index, path, file)
+            progress.step("files loaded", index + 1, len(self.paths))
+
+    def _load(self, ox: Any, index: int, path: Path, file: str) -> None:
+        fmt = format_of(path)
+        try:
+            data = path.read_bytes()
+            self.store.load(data, format=getattr(ox.RdfFormat, fmt.oxigraph),
+                            base_iri=path.resolve().as_uri(),
+                            to_graph=ox.NamedNode(f"{_GRAPH}{index}"))
+        except SyntaxError as exc:
+            raise from_oxigraph_error(exc, path, fmt, file) from None
+        except OSError as exc:
+            raise read_error(exc, file) from None
+        if fmt.oxigraph == "TURTLE":
+            for prefix, namespace in _PREFIX.findall(data):
+                self.prefixes.setdefault((prefix or b"").decode(), namespace.decode())
+        else:  # other formats: their parser knows the prefixes
+            parser = ox.parse(data, format=getattr(ox.RdfFormat, fmt.oxigraph),
+                              base_iri=path.resolve().as_uri())
+            for _ in parser:
+                pass
+            for prefix, namespace in (parser.prefixes or {}).items():
+                self.prefixes.setdefault(prefix, namespace)
+
+    def as_written(self, term: Any, near: Any) -> Any:
+        """``term`` as a file writes it: the store keeps valid numbers, booleans and dates in
+        canonical form ("481.0" as "481"), the files (and rdflib, pySHACL's parser) keep the
+        written form. Looked up in the files describing ``near`` (the resource the literal is
+        a value of; for a literal focus node, in the files that state it)."""
+        import pyoxigraph as ox
+
+        if not isinstance(term, ox.Literal) or term.language or term.datatype.value in _PLAIN:
+            return term
+        if isinstance(near, ox.Literal):
+            indexes = list(dict.fromkeys(
+                _index(q) for q in itertools.islice(
+                    self.store.quads_for_pattern(None, None, near, None), 16)))
+        else:
+            indexes = self._graphs_of(near)
+        for index in indexes:
+            found = self._written(index).get(term)
+            if found is not None:
+                return found
+        return term
+
+    def _written(self, index: int) -> dict[Any, Any]:
+        """canonical literal -> the literal as written, for the literals of file ``index``
+        whose written form is not canonical."""
+        found = self._originals.get(index)
+        if found is None:
+            import pyoxigraph as ox
+
+            found = self._originals[index] = {}
+            path = self.paths[index]
+            scratch = ox.Store()
+            s, p = ox.NamedNode("urn:kzgraph:s"), ox.NamedNode("urn:kzgraph:p")
+            try:
+                quads = list(ox.parse(path=str(path), format=getattr(
+                    ox.RdfFormat, format_of(path).oxigraph), base_iri=path.resolve().as_uri()))
+            except (SyntaxError, OSError):
+                return found  # the file changed since it was loaded: keep canonical forms
+            for quad in quads:
+                o = quad.object
+                if isinstance(o, ox.Literal) and not o.language and o.datatype.value not in _PLAIN:
+                    scratch.add(ox.Quad(s, p, o))
+                    canonical = next(iter(scratch)).object
+                    scratch.clear()
+                    if canonical != o:
+                        found.setdefault(canonical, o)
+        return found
+
+    def _graphs_of(self, subject: Any) -> list[int]:
+        if not hasattr(subject, "value") or type(subject).__name__ == "Literal":
+            return []
+        return sorted({_index(q) for q in self.store.quads_for_pattern(subject, None, None, None)})
+
+    def files_of(self, subject: Any) -> tuple[str, ...]:
+        """The files in which ``subject`` (a pyoxigraph term) is a subject, in load order."""
+        return tuple(self.files[i] for i in self._graphs_of(subject))
+
+    def triple_count(self) -> int:
+        """Distinct triples over all files (a triple stated in two files counts once)."""
+        return self._count("SELECT (COUNT(*) AS ?n) WHERE "
+                           "{ SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")
+
+    def iri_subject_count(self) -> int:
+        return self._count("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE "
+                           "{ GRAPH ?g { ?s ?p ?o } FILTER isIRI(?s) }")
+
+    def _count(self, text: str) -> int:
+        solutions: Any = self.store.query(text)
+        return int(next(iter(solutions))[0].value)
+
+
+def _index(quad: Any) -> int:
+    """The load index of the file a quad comes from (its named graph)."""
+    return int(quad.graph_name.value.removeprefix(_GRAPH))
