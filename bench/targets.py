@@ -60,7 +60,7 @@ def _edit_runs(runner: Runner, home: Path, runs: int, load: Measure) -> Measure:
     original = path.read_text(encoding="utf-8")
     if LABEL not in original:
         raise SystemExit(f"{EDITED} has no {LABEL}: cannot edit it")
-    mine = Measure("kzgraph validate after an edit", kz("validate"))
+    mine = Measure("kzgraph validate after an edit", kz("validate", "--incremental"))
     runner.once(mine.cmd, home=home)  # the run the edit follows
     try:
         for r in range(runs):

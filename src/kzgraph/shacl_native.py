@@ -108,8 +108,34 @@ class NativeEngine:
     def rdf(self, term: Any) -> Any:
         found = self._rdflib.get(term)
         if found is None:
-            found = self._rdflib[term] = rdflib_term(term)
+            found = rdflib_term(term)
+            if not isinstance(term, self._ox.Literal):  # literals are many, and met once
+                self._rdflib[term] = found
         return found
+
+    def lexical(self, term: Any) -> str:
+        """The string pySHACL matches sh:pattern and the length constraints against."""
+        ox = self._ox
+        if isinstance(term, ox.NamedNode) or (isinstance(term, ox.Literal) and (
+                term.language or term.datatype.value == XSD + "string")):
+            return str(term.value)
+        return str(self.rdf(term))  # rdflib normalises some lexical forms
+
+    def _datatype_matches(self, v: Any, rule: str) -> bool:
+        """pySHACL's sh:datatype test; rdflib is asked only whether a literal of the very
+        datatype is well-typed."""
+        if not isinstance(v, self._ox.Literal):
+            return False
+        if rule == RDFS + "Literal":
+            return True
+        if v.language:  # rdflib: no datatype, a language
+            return rule == RDF + "langString"
+        datatype = v.datatype.value
+        if datatype == XSD + "string":  # rdflib: a plain literal, no datatype
+            return rule == XSD + "string"
+        if datatype != rule:
+            return rule == RDFS + "Datatype"
+        return _well_typed(self.rdf(v), rule)
 
     def pairs(self, path: str) -> dict[Any, list[Any]]:
         """subject -> its values along ``path`` (a SPARQL property path), over the whole graph."""
@@ -316,13 +342,13 @@ class NativeEngine:
                 raise Unsupported(f"sh:nodeKind {parameter}")
             return lambda v: isinstance(v, allowed)
         if name == "datatype":
-            return lambda v: _datatype_matches(self.rdf(v), str(parameter))
+            return lambda v: self._datatype_matches(v, str(parameter))
         if name == "pattern":
             return lambda v: not isinstance(v, ox.BlankNode) and bool(
-                parameter.match(str(self.rdf(v))) or parameter.search(str(self.rdf(v))))
+                parameter.match(self.lexical(v)) or parameter.search(self.lexical(v)))
         if name == "languageIn":
             wanted = {str(x).lower() for x in parameter}
-            return lambda v: _language_in(self.rdf(v), wanted)
+            return lambda v: _language_in(v, wanted)
         if name == "in":
             allowed_terms = {self.ox(x) for x in parameter}
             return allowed_terms.__contains__
@@ -332,7 +358,7 @@ class NativeEngine:
             n = int(parameter)
             low = name == "minLength"
             return lambda v: not isinstance(v, ox.BlankNode) and (
-                len(str(self.rdf(v))) >= n if low else len(str(self.rdf(v))) <= n)
+                len(self.lexical(v)) >= n if low else len(self.lexical(v)) <= n)
         raise Unsupported(f"sh:{name}")
 
     def _logical(self, shape: Shape, name: str, parameter: Any,
@@ -458,36 +484,22 @@ def _duplicate_languages(values: list[Any]) -> int:
     return len(duplicates)
 
 
-def _datatype_matches(v: Any, rule: str) -> bool:
-    """pySHACL's sh:datatype test, on an rdflib term."""
+def _well_typed(v: Any, rule: str) -> bool:
+    """pySHACL's test of a literal whose datatype is ``rule``: not ill-typed for rdflib, and of
+    the Python type rdflib gives that datatype."""
     from datetime import date, datetime, time
     from decimal import Decimal
 
-    from rdflib import Literal
-
-    if not isinstance(v, Literal):
+    if getattr(v, "ill_typed", None) is True:
         return False
-    datatype, lang = v.datatype, v.language
-    if datatype is not None and str(datatype) == rule:
-        if getattr(v, "ill_typed", None) is True:
-            return False
-    elif rule == RDFS + "Literal" or (rule == RDFS + "Datatype" and datatype):
-        return True
-    elif not (datatype is None and lang is None and rule == XSD + "string") and not (
-            rule == RDF + "langString" and lang):
-        return False
-    value = v.value
-    expected = {XSD + "string": (str, bytes), RDF + "langString": (str, bytes),
-                XSD + "integer": int, XSD + "float": float, XSD + "decimal": Decimal,
+    expected = {XSD + "integer": int, XSD + "float": float, XSD + "decimal": Decimal,
                 XSD + "boolean": bool, XSD + "date": date, XSD + "time": time,
                 XSD + "dateTime": datetime}.get(rule)
-    return expected is None or isinstance(value, expected)  # type: ignore[arg-type]
+    return expected is None or isinstance(v.value, expected)  # type: ignore[arg-type]
 
 
 def _language_in(v: Any, wanted: set[str]) -> bool:
-    from rdflib import Literal
-
-    if not isinstance(v, Literal) or not v.language:
+    if not getattr(v, "language", None):  # an IRI, a blank node or a literal with no language
         return False
     lang = str(v.language).lower()
     return "*" in wanted or lang in wanted or lang.split("-")[0] in wanted
