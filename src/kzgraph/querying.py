@@ -139,7 +139,7 @@ def syntax_error(text: str, message: str, where: str = "query", line: int | None
 
 # pyoxigraph lists the characters it expected as Rust ranges: ['A' ..= 'Z' | '\u{00C0}'..=
 # '\u{00D6}' | ...], 500 characters for "a letter". Say it in words.
-_CHAR_CLASS = re.compile(r"\[(?:'[^']*'|[^\]'])*\.\.=(?:'[^']*'|[^\]'])*\]")
+_CHAR_CLASS = LazyPattern(r"\[(?:'[^']*'|[^\]'])*\.\.=(?:'[^']*'|[^\]'])*\]")
 
 
 def _char_class_name(m: re.Match[str]) -> str:
@@ -177,7 +177,7 @@ def check_syntax(text: str, where: str = "query") -> QueryForm:
         raise syntax_error(text, "not a SPARQL query: expected SELECT, ASK, CONSTRUCT or "
                            "DESCRIBE (updates are not run)", where, line, col)
     try:
-        # Parsing is all that happens: SELECT/CONSTRUCT results are lazy, ASK on an empty store.
+        # Parsed and planned only: SELECT/CONSTRUCT results are lazy, ASK on an empty store.
         _empty_store().query(text)
     except SyntaxError as exc:
         raise syntax_error(text, str(exc), where) from None
