@@ -224,6 +224,27 @@ def test_a_stored_query_with_a_syntax_error(tmp_path: Path) -> None:
     assert (info.value.line, info.value.file) == (4, str(path))
 
 
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_a_syntax_error_is_reported_at_its_place_in_the_file(tmp_path: Path,
+                                                             engine: str) -> None:
+    # The parameter's VALUES block goes right after the WHERE brace, on the error's line, and
+    # the SERVICE clause would be refused: the syntax error still comes first, at its column
+    # in the file.
+    text = ("#+ summary: broken\n#+ defaults:\n#+   - thing: https://example.org/x\n"
+            "SELECT ?s WHERE { ?s ?p ?_thing_iri . SERVICE <https://example.org/sparql> "
+            "{ ?s ?p } }\n")
+    path = write(tmp_path, "broken", text)
+    from kzgraph.querying import query
+
+    with pytest.raises(SPARQLSyntaxError) as direct:
+        check_syntax(text, str(path))
+    with pytest.raises(SPARQLSyntaxError) as info:
+        query("broken", folder=tmp_path, engine=engine)  # type: ignore[arg-type]
+    assert info.value.message == direct.value.message
+    assert (info.value.file, info.value.line) == (str(path), 4)
+    assert info.value.message.startswith(f"{path}:4:{direct.value.column}: SPARQL syntax error")
+
+
 # -- the decoded decorators are cached across runs -------------------------------------------
 
 CACHED_TEXT = "#+ summary: Cached\n#+ tags:\n#+   - a\nSELECT * WHERE { ?s ?p ?o }\n"

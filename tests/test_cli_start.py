@@ -36,3 +36,4 @@ def test_an_unknown_command_gets_the_full_parser() -> None:
 
 def test_narrowing_builds_fewer_parsers() -> None:
     assert len(_commands(build_parser("query"))) < len(FULL)
+    assert set(_commands(build_parser("query"))) == {"query"}  # not queries, sparql

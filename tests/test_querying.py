@@ -530,3 +530,46 @@ def test_cli_query_path_imports_neither_rdflib_nor_pandas(tmp_path: Path) -> Non
         assert "pyoxigraph" in imported
         assert not {m for m in imported if m.split(".")[0] in ("rdflib", "pandas", "pyshacl")}
     assert done.stdout.startswith(b"country,label,alpha2,alpha3,wikidata\r\n")
+
+
+# Runs the CLI as `python -m kzgraph` does, then lists sys.modules (-X importtime does not see
+# the modules imported through importlib, as the CLI imports its commands).
+_MODULES_AFTER = """
+import runpy, sys
+listing, sys.argv = sys.argv[1], ["kzgraph", *sys.argv[2:]]
+try:
+    runpy.run_module("kzgraph", run_name="__main__", alter_sys=True)
+except SystemExit as exc:
+    assert not exc.code, exc.code
+with open(listing, "w", encoding="utf-8") as out:
+    out.write("\\n".join(sys.modules))
+"""
+
+
+def _modules_after(code: str, args: list[str], env: dict[str, str], listing: Path) -> set[str]:
+    done = subprocess.run([sys.executable, "-c", code, str(listing), *args],
+                          capture_output=True, env=env, check=False)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    return set(listing.read_text(encoding="utf-8").split("\n"))
+
+
+def test_a_cli_query_imports_only_what_it_uses(tmp_path: Path) -> None:
+    """Once its decorators are cached, `kzgraph query` imports neither PyYAML, nor the other
+    commands' modules, nor the standard modules only other paths use (dataclasses brings
+    inspect, ast and dis): nothing of them beyond what the interpreter starts with."""
+    env = {**__import__("os").environ, "KZGRAPH_CACHE": str(tmp_path / "cache")}
+    listing = tmp_path / "modules.txt"
+    started_with = _modules_after(
+        "import sys, pyoxigraph, argparse, csv, signal, threading\n"
+        "open(sys.argv[1], 'w', encoding='utf-8').write('\\n'.join(sys.modules))", [], env,
+        listing)
+    command = ["query", "top-destinations", "--format", "csv"]
+    first = _modules_after(_MODULES_AFTER, command, env, listing)
+    assert "yaml" in first | started_with  # the decorators are decoded once, then cached
+    imported = _modules_after(_MODULES_AFTER, command, env, listing)
+    assert {"kzgraph.querying", "kzgraph.cli.query", "pyoxigraph"} <= imported
+    needless = {"yaml", "dataclasses", "inspect", "decimal", "datetime", "difflib", "rdflib",
+                "pandas", "pyshacl", "SPARQLWrapper", "kzgraph.cli.validate",
+                "kzgraph.cli.build", "kzgraph.cli.factsheet", "kzgraph.cli.new_country",
+                "kzgraph.validation", "kzgraph.remote", "kzgraph.release"}
+    assert (imported & needless) - started_with == set()

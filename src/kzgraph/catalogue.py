@@ -71,10 +71,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from kzgraph import paths
 from kzgraph.errors import InputError, QueryNotFoundError
@@ -106,9 +106,11 @@ from kzgraph.sparql_lexer import (  # noqa: F401 - re-exported for the callers o
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StoredQuery:
-    """One ``queries/NAME.rq`` file: its decorators, parameters and text."""
+class StoredQuery(NamedTuple):
+    """One ``queries/NAME.rq`` file: its decorators, parameters and text.
+
+    Compared, hashed and shown without ``decorators`` (they are the text's own ``#+`` lines).
+    """
 
     name: str
     summary: str
@@ -121,7 +123,21 @@ class StoredQuery:
     ordered: bool
     method: str = "GET"
     endpoint_in_url: bool = True
-    decorators: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    decorators: Mapping[str, Any] = MappingProxyType({})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StoredQuery) and self[:-1] == other[:-1]
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self[:-1])
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={value!r}" for name, value in
+                          zip(self._fields[:-1], self[:-1], strict=True))
+        return f"StoredQuery({shown})"
 
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:

@@ -9,7 +9,6 @@ finds the country missing from its graph.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 
 from kzgraph.errors import InputError
@@ -76,6 +75,8 @@ def close_countries(iri: str, known: Iterable[str]) -> list[str]:
     """The slugs of the ``known`` country IRIs closest to ``iri``'s (a typo's candidates)."""
     slugs = sorted({k[len(COUNTRY_SPACE):] for k in known if k.startswith(COUNTRY_SPACE)})
     slug = iri[len(COUNTRY_SPACE):] if iri.startswith(COUNTRY_SPACE) else iri
+    import difflib  # lazily: only the error of a mistyped country needs it
+
     return difflib.get_close_matches(slug, slugs, n=3)
 
 

@@ -11,10 +11,7 @@ Pure Python: nothing here parses SPARQL or runs a query.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Any, Literal, get_args
+from typing import Any, Literal, NamedTuple, get_args
 
 from kzgraph.errors import InputError, ParameterError
 from kzgraph.iri_input import expand_iri, is_slug
@@ -100,8 +97,7 @@ EXPECTED = {
 }
 
 
-@dataclass(frozen=True)
-class Parameter:
+class Parameter(NamedTuple):
     """A parameter of a stored query, declared by a variable ``?_name_type`` / ``?__name_type``.
 
     ``type`` is one of :data:`TYPES`; ``datatype`` is the literal's datatype IRI (typed
@@ -201,8 +197,8 @@ def convert(param: Parameter, value: Any, *, query: str = "",
 
     if isinstance(value, Term):
         value = value.value
-    elif not isinstance(value, str | int | float | Decimal | date) and hasattr(value, "value"):
-        value = value.value  # a pyoxigraph term
+    elif not isinstance(value, str | int | float) and hasattr(value, "value"):
+        value = value.value  # a pyoxigraph or rdflib term (Decimal and date have no .value)
     kind = param.type
     text = value if isinstance(value, str) else None
 
@@ -243,6 +239,9 @@ def convert(param: Parameter, value: Any, *, query: str = "",
 
 def _typed(kind: str, value: Any, param: Parameter, fail: Any) -> tuple[str, str]:
     """(lexical form, datatype IRI) of a typed-literal parameter value."""
+    from datetime import date, datetime  # lazily: a run with IRI parameters needs neither
+    from decimal import Decimal
+
     datatype = param.datatype or XSD + kind
     if isinstance(value, bool) and kind != "boolean":
         raise fail()
@@ -322,6 +321,8 @@ def _typed(kind: str, value: Any, param: Parameter, fail: Any) -> tuple[str, str
 def _valid_date(day: str, clock: str | None = None) -> bool:
     if day.startswith("-") or len(day) != 10:
         return True  # years beyond 0001..9999: the pattern check is all Python can do
+    from datetime import date
+
     try:
         date.fromisoformat(day)
         if clock:

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, get_args
 
 from kzgraph import catalogue
 from kzgraph.catalogue import StoredQuery
-from kzgraph.errors import InputError, ParameterError, SPARQLSyntaxError
+from kzgraph.errors import InputError, KzgraphError, ParameterError, SPARQLSyntaxError
 from kzgraph.lazy_regex import LazyPattern
 from kzgraph.parameters import EXPECTED, convert
 from kzgraph.results import (
@@ -139,7 +139,7 @@ def syntax_error(text: str, message: str, where: str = "query", line: int | None
 
 # pyoxigraph lists the characters it expected as Rust ranges: ['A' ..= 'Z' | '\u{00C0}'..=
 # '\u{00D6}' | ...], 500 characters for "a letter". Say it in words.
-_CHAR_CLASS = re.compile(r"\[(?:'[^']*'|[^\]'])*\.\.=(?:'[^']*'|[^\]'])*\]")
+_CHAR_CLASS = LazyPattern(r"\[(?:'[^']*'|[^\]'])*\.\.=(?:'[^']*'|[^\]'])*\]")
 
 
 def _char_class_name(m: re.Match[str]) -> str:
@@ -177,7 +177,7 @@ def check_syntax(text: str, where: str = "query") -> QueryForm:
         raise syntax_error(text, "not a SPARQL query: expected SELECT, ASK, CONSTRUCT or "
                            "DESCRIBE (updates are not run)", where, line, col)
     try:
-        # Parsing is all that happens: SELECT/CONSTRUCT results are lazy, ASK on an empty store.
+        # Parsed and planned only: SELECT/CONSTRUCT results are lazy, ASK on an empty store.
         _empty_store().query(text)
     except SyntaxError as exc:
         raise syntax_error(text, str(exc), where) from None
@@ -418,11 +418,33 @@ def query(name: str, /, endpoint: str | None = None, *, timeout: float = DEFAULT
     given = {**(params or {}), **kwparams}
     bindings = bind(stored, given)
     where = str(stored.path) if stored.path else stored.name
-    form = check_syntax(stored.text, where)
+    if not _runs_on_oxigraph(endpoint, engine, store):
+        check_syntax(stored.text, where)
+        return _run_stored(stored, given, bindings, endpoint=endpoint, timeout=timeout,
+                           engine=engine, store=store, default_graph=default_graph, where=where)
+    # pyoxigraph parses (and plans: 3 ms for a long query) the text it runs: the syntax check
+    # is left to that run, and made only when something fails, so that a syntax error is
+    # still the error reported, at its position in the file.
+    try:
+        return _run_stored(stored, given, bindings, endpoint=endpoint, timeout=timeout,
+                           engine=engine, store=store, default_graph=default_graph, where=where)
+    except KzgraphError:
+        check_syntax(stored.text, where)
+        raise
+
+
+def _runs_on_oxigraph(endpoint: str | None, engine: str | None, store: Any) -> bool:
+    if endpoint is not None or engine not in (None, "oxigraph"):
+        return False
+    return store is None or type(store).__module__.startswith("pyoxigraph")
+
+
+def _run_stored(stored: StoredQuery, given: Mapping[str, Any], bindings: Mapping[str, Term],
+                *, endpoint: str | None, where: str, **run: Any) -> QueryResult:
     if endpoint is None:
-        _check_countries(stored, given, bindings, engine=engine, store=store, timeout=timeout)
-    return _execute(stored.text, form, bindings, endpoint=endpoint, timeout=timeout,
-                    engine=engine, store=store, default_graph=default_graph, where=where)
+        _check_countries(stored, given, bindings, engine=run["engine"], store=run["store"],
+                         timeout=run["timeout"])
+    return _execute(stored.text, stored.form, bindings, endpoint=endpoint, where=where, **run)
 
 
 def _check_countries(stored: StoredQuery, given: Mapping[str, Any],

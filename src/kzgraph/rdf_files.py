@@ -15,9 +15,8 @@ import os
 import re
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kzgraph.errors import InputError, RDFSyntaxError
 from kzgraph.lazy_regex import LazyPattern
@@ -25,8 +24,7 @@ from kzgraph.lazy_regex import LazyPattern
 PathArg = str | os.PathLike[str]
 
 
-@dataclass(frozen=True)
-class RdfFormat:
+class RdfFormat(NamedTuple):
     label: str  # for messages
     rdflib: str  # rdflib parser name
     oxigraph: str  # pyoxigraph.RdfFormat attribute
@@ -229,6 +227,25 @@ def parse_oxigraph(path: PathArg, fmt: RdfFormat, file: str) -> Any:
     return ox.parse(path=str(path), format=getattr(ox.RdfFormat, fmt.oxigraph),
                     base_iri=Path(path).resolve().as_uri(), rename_blank_nodes=True,
                     without_named_graphs=True)
+
+
+#: Formats that cannot hold named graphs: Store.load reads them as parse_oxigraph would.
+TRIPLE_FORMATS = frozenset({"TURTLE", "N_TRIPLES", "RDF_XML"})
+
+
+def load_oxigraph(store: Any, path: Path, fmt: RdfFormat) -> None:
+    """Load a file of :data:`TRIPLE_FORMATS` into a pyoxigraph Store, parsed in Rust with no
+    Python object per quad (several times faster than adding parse_oxigraph's quads); blank
+    nodes renamed, base IRI and errors as for :func:`parse_oxigraph`. All or nothing."""
+    import pyoxigraph as ox
+
+    try:
+        store.load(path=str(path), format=getattr(ox.RdfFormat, fmt.oxigraph),
+                   base_iri=path.resolve().as_uri())
+    except SyntaxError as exc:
+        raise from_oxigraph_error(exc, path, fmt, display_path(path)) from None
+    except OSError as exc:
+        raise read_error(exc, display_path(path)) from None
 
 
 def read_error(exc: OSError, file: str) -> InputError:

@@ -7,13 +7,8 @@ and serialise alike, and so the command line needs neither rdflib nor pandas.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation, localcontext
-from typing import TYPE_CHECKING, Any, cast, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, cast, overload
 
 from kzgraph.errors import InputError
 from kzgraph.lazy_regex import LazyPattern
@@ -27,6 +22,8 @@ from kzgraph.namespaces import (
 from kzgraph.sparql_lexer import QueryForm
 
 if TYPE_CHECKING:  # pragma: no cover
+    from decimal import Decimal
+
     import pandas
     import pyoxigraph
     import rdflib
@@ -43,8 +40,7 @@ NUMERIC_DATATYPES = INTEGER_DATATYPES | DECIMAL_DATATYPES | FLOAT_DATATYPES
 _TZ = LazyPattern(r"(Z|[+-]\d\d:\d\d)$")
 
 
-@dataclass(frozen=True, slots=True)
-class Term:
+class Term(NamedTuple):
     """An RDF term as SPARQL 1.1 JSON results write it.
 
     ``kind`` is ``uri``, ``bnode``, ``literal`` or ``triple``; ``datatype`` is None for simple
@@ -83,6 +79,8 @@ class Term:
         """int, Decimal, float, bool, date, datetime, a year (int, for xsd:gYear) or str."""
         if self.kind != "literal" or self.datatype is None:
             return self.value
+        from decimal import Decimal, InvalidOperation
+
         dt, v = self.datatype, self.value.strip()
         try:
             if dt in INTEGER_DATATYPES:
@@ -219,6 +217,8 @@ def from_rdflib(term: Any) -> Term | None:
 def _canonical_decimal(lexical: str) -> str:
     """An xsd:decimal as pyoxigraph writes it (481.0 -> 481, 2.50 -> 2.5), so that both
     engines print the same value the same way."""
+    from decimal import Decimal, InvalidOperation
+
     try:
         number = Decimal(lexical)
     except InvalidOperation:
@@ -307,12 +307,17 @@ class QueryResult:
             doc = {"head": {"vars": list(self.variables)},
                    "results": {"bindings": [{k: t.to_json() for k, t in row.items()}
                                             for row in self.rows]}}
+        import json
+
         return json.dumps(doc, ensure_ascii=False, indent=indent)
 
     def to_csv(self, lineterminator: str = "\r\n") -> str:
         """SPARQL 1.1 CSV results (https://www.w3.org/TR/sparql11-results-csv-tsv/): IRIs and
         literals as bare values, blank nodes ``_:label``, unbound empty, CRLF line ends.
         An ASK answer is one column ``boolean``."""
+        import csv
+        import io
+
         out = io.StringIO()
         writer = csv.writer(out, lineterminator=lineterminator)
         if self.form == "ASK":
@@ -533,6 +538,8 @@ def comparable_term(term: Term | None) -> tuple[Any, ...]:
             return ("number", "NaN")
         if not number.is_finite():
             return ("number", str(number))
+        from decimal import localcontext
+
         with localcontext() as ctx:
             ctx.prec = 12
             number = (+number).normalize()  # 12 significant digits, no trailing zeros
@@ -568,6 +575,8 @@ def numeric_value(term: Term) -> Decimal | None:
     """The number of a numeric literal (None otherwise), for comparing results as numbers."""
     if term.kind != "literal" or term.datatype not in NUMERIC_DATATYPES:
         return None
+    from decimal import Decimal, InvalidOperation
+
     try:
         return Decimal(term.value.strip().replace("INF", "Infinity"))
     except InvalidOperation:

@@ -4,9 +4,10 @@ clause's braces while skipping comments, strings and IRIs (where braces or '?' m
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
-from typing import Literal, cast, get_args
+from collections.abc import Sequence
+from typing import Literal, NamedTuple, cast, get_args
 
 from kzgraph.lazy_regex import LazyPattern
 
@@ -35,8 +36,7 @@ _TOKEN = LazyPattern(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     kind: str  # string, iri, var, langtag, pname, number, name, punct, other
     text: str
     start: int
@@ -46,15 +46,15 @@ class Token:
         return self.kind == "name" and self.text.upper() in words
 
 
-def tokens(text: str) -> list[Token]:
-    """The significant tokens of a SPARQL text (comments and white space dropped)."""
-    out: list[Token] = []
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup or "other"
-        if kind in ("ws", "comment"):
-            continue
-        out.append(Token(kind, m.group(), m.start(), m.end()))
-    return out
+@functools.lru_cache(maxsize=32)
+def tokens(text: str) -> tuple[Token, ...]:
+    """The significant tokens of a SPARQL text (comments and white space dropped).
+
+    Kept for the last texts lexed: one run of a stored query asks for the tokens of its text
+    a dozen times (form, prefixes, parameters, WHERE clause, SERVICE check)."""
+    return tuple(Token(m.lastgroup or "other", m.group(), m.start(), m.end())
+                 for m in _TOKEN.finditer(text)
+                 if m.lastgroup not in ("ws", "comment"))
 
 
 def line_col(text: str, offset: int) -> tuple[int, int]:
@@ -85,7 +85,7 @@ def query_form(text: str) -> QueryForm | None:
     return None
 
 
-def _matching(toks: list[Token], open_index: int) -> int:
+def _matching(toks: Sequence[Token], open_index: int) -> int:
     """Index of the token closing the bracket at ``open_index``."""
     pairs = {"{": "}", "(": ")", "[": "]"}
     opening = toks[open_index].text
@@ -102,7 +102,7 @@ def _matching(toks: list[Token], open_index: int) -> int:
     return -1
 
 
-def where_clause(toks: list[Token]) -> tuple[int, int] | None:
+def where_clause(toks: Sequence[Token]) -> tuple[int, int] | None:
     """Token indices of the opening and closing brace of the query's outer WHERE group.
 
     CONSTRUCT's template is skipped; braces inside parentheses (``EXISTS {}`` in a SELECT
@@ -172,7 +172,7 @@ def projected_variables(text: str) -> list[str] | None:
     return out
 
 
-def subselect_ranges(toks: list[Token], span: tuple[int, int]) -> list[tuple[int, int]]:
+def subselect_ranges(toks: Sequence[Token], span: tuple[int, int]) -> list[tuple[int, int]]:
     out = []
     for i in range(span[0], span[1]):
         if toks[i].text == "{" and toks[i].kind == "punct" and toks[i + 1].is_keyword("SELECT"):

@@ -25,6 +25,7 @@ from kzgraph import paths as _paths
 from kzgraph import progress as _progress
 from kzgraph.errors import InputError
 from kzgraph.rdf_files import (
+    TRIPLE_FORMATS,
     PathArg,
     RdfFormat,
     display_path,
@@ -32,6 +33,7 @@ from kzgraph.rdf_files import (
     format_of,
     from_oxigraph_error,
     from_rdflib_error,
+    load_oxigraph,
     parse_oxigraph,
     read_error,
 )
@@ -514,7 +516,14 @@ def load_store(paths: Iterable[PathArg], *, cache: bool = False) -> pyoxigraph.S
         except (OSError, RuntimeError):
             pass  # read-only home, full disk, RocksDB trouble: fall back to memory
     store = ox.Store()
-    _fill_store(store, files)
+    # In memory, Store.load (Rust from file to store) is faster than bulk_extend's Python
+    # iterator of quads; a JSON-LD file may hold named graphs, which parse_oxigraph refuses.
+    for path in files:
+        fmt = format_of(path)
+        if fmt.oxigraph in TRIPLE_FORMATS:
+            load_oxigraph(store, path, fmt)
+        else:
+            _fill_store(store, [path])
     return store
 
 

@@ -1,8 +1,9 @@
 """The `kzgraph` command: a thin layer over the public API.
 
-Each sub-command lives in its own module exposing ``register(subparsers)``; the module sets
-``func`` (args -> exit code) as the parser default. Heavy libraries are imported inside those
-functions, never at module level, so ``kzgraph --help`` stays quick."""
+Each sub-command lives in its own module exposing ``register(subparsers)`` (and, where it
+holds several commands, ``COMMANDS``: name -> the function adding that one command's parser);
+the module sets ``func`` (args -> exit code) as the parser default. Heavy libraries are
+imported inside those functions, never at module level, so ``kzgraph --help`` stays quick."""
 
 from __future__ import annotations
 
@@ -51,7 +52,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
             if exc.name != f"kzgraph.cli.{name}":
                 raise
             continue
-        module.register(sub)
+        adders = getattr(module, "COMMANDS", {})
+        if command in adders:
+            adders[command](sub)  # that command's parser alone
+        else:
+            module.register(sub)
     return parser
 
 

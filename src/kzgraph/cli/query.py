@@ -13,13 +13,15 @@ from typing import Any
 RESULT_FORMATS = ("table", "csv", "json", "markdown", "turtle", "ntriples")
 
 
-def register(sub: Any) -> None:
+def _add_queries(sub: Any) -> None:
     p = sub.add_parser("queries", help="list the stored queries with their parameters",
                        description="List the stored queries (queries/*.rq): name, summary and "
                                    "parameters with their types and defaults.")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=cmd_queries)
 
+
+def _add_query(sub: Any) -> None:
     p = sub.add_parser("query", help="run a stored query",
                        description="Run a stored query on the bundled graph (offline) or on a "
                                    "SPARQL endpoint.")
@@ -30,12 +32,24 @@ def register(sub: Any) -> None:
     _common(p)
     p.set_defaults(func=cmd_query)
 
+
+def _add_sparql(sub: Any) -> None:
     p = sub.add_parser("sparql", help="run an ad-hoc SPARQL query from a file or stdin",
                        description="Run an ad-hoc SPARQL query (SELECT, ASK, CONSTRUCT, "
                                    "DESCRIBE) read from FILE, or from standard input with '-'.")
     p.add_argument("file", metavar="FILE|-")
     _common(p)
     p.set_defaults(func=cmd_sparql)
+
+
+#: Each command's parser on its own: `kzgraph query …` builds only the one it runs (argparse
+#: looks up its translations for every parser it makes).
+COMMANDS = {"queries": _add_queries, "query": _add_query, "sparql": _add_sparql}
+
+
+def register(sub: Any) -> None:
+    for add in COMMANDS.values():
+        add(sub)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
