@@ -167,3 +167,37 @@ def test_unwritable_cache_still_loads(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("KZGRAPH_CACHE", str(blocker / "cache"))
     data = _write(tmp_path / "data.ttl", "ex:a ex:p 1 .\n")
     assert _values(store.load_store([data], cache=True)) == ["1"]
+
+
+def test_a_large_bundle_opens_its_cached_store_from_one_listing(
+        tmp_path: Path, cache: Path, no_racy_window: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """oxigraph_store() of a bundle above the in-memory size finds its cached store from the
+    stat data of its one listing of the files, and still never serves an edited file stale."""
+    home = tmp_path / "home"
+    (home / "ontology").mkdir(parents=True)
+    (home / "data" / "cc").mkdir(parents=True)
+    _write(home / "ontology" / "o.ttl", "ex:o ex:p 0 .\n")
+    data = _write(home / "data" / "cc" / "facts.ttl", "ex:a ex:p 1 .\n")
+    monkeypatch.setenv("KZGRAPH_HOME", str(home))
+    monkeypatch.setattr(store, "_MEMORY_BYTES", 0)
+
+    def fresh() -> object:
+        store.oxigraph_store.cache_clear()
+        return store.oxigraph_store()
+
+    def slow_path(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the files did not change, yet the store was looked up again")
+
+    try:
+        assert _values(fresh()) == ["1"]  # built, cached and indexed
+        with monkeypatch.context() as patched:
+            patched.setattr(store, "load_store", slow_path)
+            assert _values(fresh()) == ["1"]
+        _next_tick()
+        _write(data, "ex:a ex:p 2 .\n")
+        assert _values(fresh()) == ["2"]
+        (home / "data" / "cc" / "more.TTL").write_text(PREFIXES + "ex:a ex:p 3 .\n")
+        assert _values(fresh()) == ["2", "3"]
+    finally:
+        store.oxigraph_store.cache_clear()

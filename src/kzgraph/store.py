@@ -351,6 +351,16 @@ _RACY_NS = 2_000_000_000
 def _stat_signature(files: list[Path]) -> tuple[str, int] | None:
     """(sha256 of the files' stat data, newest mtime/ctime in ns); None if a file is
     missing (the content key then reports it)."""
+    listing = []
+    for path in files:
+        try:
+            listing.append((path, os.stat(path)))
+        except OSError:
+            return None
+    return _signature_of(listing)
+
+
+def _signature_of(listing: Iterable[tuple[PathArg, os.stat_result]]) -> tuple[str, int]:
     import hashlib  # lazily: the bundled graph is parsed in memory, never hashed
 
     import pyoxigraph
@@ -361,11 +371,7 @@ def _stat_signature(files: list[Path]) -> tuple[str, int] | None:
     digest.update(f"kzgraph {__version__} pyoxigraph {pyoxigraph.__version__} "
                   f"cache {_CACHE_FORMAT} stat\n".encode())
     newest = 0
-    for path in files:
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
+    for path, st in listing:
         digest.update(f"{os.path.abspath(path)}\0{st.st_dev}\0{st.st_ino}\0{st.st_size}\0"
                       f"{st.st_mtime_ns}\0{st.st_ctime_ns}\n".encode())
         newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
@@ -535,11 +541,29 @@ def oxigraph_store() -> pyoxigraph.Store:
     faster than opening RocksDB; above, it is opened from the on-disk cache when the files are
     unchanged (read-only; copy the quads into a new ``pyoxigraph.Store()`` to change them),
     otherwise built and cached."""
-    files = _bundled_graph_files()
-    try:
-        small = sum(os.stat(f).st_size for f in files) < _MEMORY_BYTES
-    except OSError:
-        small = False  # load_store names the missing file
+    listing = _paths.turtle_listing(*_paths.GRAPH_FOLDERS)
     # A small graph parses faster than RocksDB opens (~8 ms vs 10-50 ms for the bundled one).
-    return load_store(files, cache=not small)
+    small = sum(info.st_size for _, info in listing) < _MEMORY_BYTES
+    if not small:
+        cached = _open_unchanged(listing)
+        if cached is not None:
+            return cached
+    return load_store(_bundled_graph_files(), cache=not small)
+
+
+def _open_unchanged(listing: list[tuple[str, os.stat_result]]) -> pyoxigraph.Store | None:
+    """The cached store of the listed files when the stat index knows them unchanged, from
+    the stat data at hand (no second listing, stat or Path per file); None otherwise, and
+    load_store takes the usual path (it hashes what changed, builds, reports bad files)."""
+    seen: set[tuple[int, int]] = set()
+    unique = []
+    for path, info in listing:  # dropped as expand_paths drops them: by (device, inode)
+        if (info.st_dev, info.st_ino) not in seen:
+            seen.add((info.st_dev, info.st_ino))
+            unique.append((path, info))
+    key = _read_stat_index(cache_dir()).get(_signature_of(unique)[0])
+    if not (isinstance(key, str) and len(key) == 64):
+        return None
+    entry = cache_dir() / f"store-{key[:32]}"
+    return _open_cached(entry, key) if entry.exists() else None
 
