@@ -98,14 +98,15 @@ class PrefixMap:
         return {p: ns for p, ns in sorted(items) if ns.endswith(_GEN_DELIMS)}
 
 
-def jsonld_bytes(triples: Sequence[pyoxigraph.Triple], pm: PrefixMap) -> bytes:
+def jsonld_bytes(triples: Sequence[pyoxigraph.Triple], pm: PrefixMap,
+                 prefixes: dict[str, str] | None = None) -> bytes:
     """Compact JSON-LD, flattened: {"@context": {...}, "@graph": [nodes]} with the context
     inline (so that every parser reads it offline; context.jsonld holds the same mapping).
     Literal lexical forms are kept as strings; nodes, keys and values in sorted order, one
-    node per line."""
+    node per line. ``prefixes``: ``pm.used(triples)``, if the caller has it."""
     import pyoxigraph as ox
 
-    context = pm.jsonld_context(pm.used(triples))
+    context = pm.jsonld_context(pm.used(triples) if prefixes is None else prefixes)
     compactable = set(context)
     cache: dict[str, str] = {}
 
@@ -155,18 +156,22 @@ def ntriples_bytes(triples: Iterable[pyoxigraph.Triple]) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
-def serialise(triples: Sequence[pyoxigraph.Triple], ext: str, pm: PrefixMap) -> bytes:
-    """One serialisation of sorted canonical triples ('ttl', 'nt', 'jsonld' or 'rdf')."""
+def serialise(triples: Sequence[pyoxigraph.Triple], ext: str, pm: PrefixMap,
+              prefixes: dict[str, str] | None = None) -> bytes:
+    """One serialisation of sorted canonical triples ('ttl', 'nt', 'jsonld' or 'rdf');
+    ``prefixes``: ``pm.used(triples)``, if the caller has it."""
     import pyoxigraph as ox
 
     fmt = RDF_FORMATS[ext][0]
     if ext == "rdf":
         _check_rdfxml_predicates(triples)
     if ext == "jsonld":
-        return jsonld_bytes(triples, pm)
+        return jsonld_bytes(triples, pm, prefixes)
     if ext == "nt":
         return ntriples_bytes(triples)
-    data = ox.serialize(triples, format=getattr(ox.RdfFormat, fmt), prefixes=pm.used(triples))
+    if prefixes is None:
+        prefixes = pm.used(triples)
+    data = ox.serialize(triples, format=getattr(ox.RdfFormat, fmt), prefixes=prefixes)
     return _sorted_header(bytes(data or b""), ext)
 
 

@@ -44,11 +44,10 @@ from kzgraph.namespaces import (
     SKOS,
 )
 from kzgraph.release.bundle import LICENSE, ONTOLOGY_IRI, FileInfo, Release
-from kzgraph.release.canonical import sort_triples
 from kzgraph.release.charts import Bar, all_origins, chart_for, emigrant_stock
 from kzgraph.release.conneg import HTACCESS, RDF_EXTS, type_map
 from kzgraph.release.countries import CountryPart, country_parts, dataset_examples
-from kzgraph.release.documents import document_triples
+from kzgraph.release.documents import documents
 from kzgraph.release.serialise import serialise
 from kzgraph.release.site_model import (
     CLASS_TYPES,
@@ -146,9 +145,8 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
         for t in hash_terms.get(iri, []):
             triples += m.closure(t)
         stem = path[: -len(".html")]
-        for ext in RDF_EXTS:
-            doc = sort_triples(set(triples) | set(document_triples(m, term, triples, ext, subsets)))
-            w.write(f"{stem}.{ext}", serialise(doc, ext, rel.prefixes))
+        for ext, data in documents(m, term, triples, subsets):
+            w.write(f"{stem}.{ext}", data)
         w.write(f"{stem}.var", type_map(stem.rsplit("/", 1)[-1]))
         name = quote(stem.rsplit("/", 1)[-1], safe="-._~")
         ctx["files"] = {ext: f"{name}.{ext}" for ext in RDF_EXTS}
@@ -302,7 +300,7 @@ def resource_context(m: Model, term: Any, root: str,
         if p == RDF + "subject" and RDF + "Statement" in m.types.get(s, []):
             pred = m.values(s, RDF + "predicate")
             obj = m.values(s, RDF + "object")
-            asserted = bool(pred and obj and ox.Triple(term, pred[0], obj[0]) in m.triple_set)
+            asserted = bool(pred and obj and m.asserted(term, pred[0], obj[0]))
             statements.append({
                 "link": m.link(s, root) if isinstance(s, ox.NamedNode) else None,
                 "pred": m.link(pred[0], root) if pred else None,
