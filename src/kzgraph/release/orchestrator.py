@@ -54,6 +54,7 @@ from kzgraph.release.bundle import (
 from kzgraph.release.canonical import canonical_triples, read_triples
 from kzgraph.release.folder import (
     MARKER,
+    Writer,
     check_out_dir,
     new_temp_dir,
     remove_own_temp_dirs,
@@ -259,14 +260,16 @@ def build(
                            download_base=download_base, validate=False)
         files = release_files(rel)
         tmp = new_temp_dir(out)
-        for name, data in files.items():
-            (tmp / name).write_bytes(data)
+        digests: dict[str, str] = {}
+        with Writer(tmp, digests) as writer:
+            for name, data in files.items():
+                writer.write(name, data)
         if site:
             from kzgraph.release.site import render_site
 
-            render_site(rel, tmp / "site", file_infos(files), downloads=files)
+            render_site(rel, tmp / "site", file_infos(files), downloads=files, digests=digests)
         validation.wait()
-        write_sums(tmp)
+        write_sums(tmp, digests)
         swap_into_place(tmp, out)
     except BaseException as exc:
         remove_own_temp_dirs(out)

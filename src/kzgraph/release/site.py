@@ -48,6 +48,7 @@ from kzgraph.release.charts import Bar, all_origins, chart_for, emigrant_stock
 from kzgraph.release.conneg import HTACCESS, RDF_EXTS, type_map
 from kzgraph.release.countries import CountryPart, country_parts, dataset_examples
 from kzgraph.release.documents import documents
+from kzgraph.release.folder import Writer
 from kzgraph.release.serialise import serialise
 from kzgraph.release.site_model import (
     CLASS_TYPES,
@@ -78,22 +79,6 @@ def _env() -> Any:
     return env
 
 
-class Writer:
-    """Writes files under site/, creating folders once."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self._made: set[Path] = set()
-
-    def write(self, rel_path: str, data: bytes | str) -> None:
-        path = self.folder / rel_path
-        parent = path.parent
-        if parent not in self._made:
-            parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(parent)
-        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-
-
 def _root(path: str) -> str:
     return "../" * path.count("/")
 
@@ -105,16 +90,23 @@ def _class_slug(model: Model, cls: str) -> str:
 
 def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
                 present: set[str] | None = None,
-                downloads: Mapping[str, bytes] | None = None) -> int:
+                downloads: Mapping[str, bytes] | None = None,
+                digests: dict[str, str] | None = None) -> int:
     """Write the site of a release into folder (new or empty). files: the release's
     downloads (sizes, checksums) for the landing page; present: names that exist beside the
     site (default: all); downloads: their bytes. The present downloads are copied into the
     site and linked from the same folder, so that the site works both as the web root and
-    inside the release folder. Returns the number of pages written."""
+    inside the release folder. ``digests`` receives the SHA-256 of every file written (path
+    -> hex). Returns the number of pages written."""
+    with Writer(folder, digests) as w:
+        return _render(rel, w, files, present, downloads)
+
+
+def _render(rel: Release, w: Writer, files: Sequence[FileInfo], present: set[str] | None,
+            downloads: Mapping[str, bytes] | None) -> int:
     m = Model(rel)
     ox = m.ox
     env = _env()
-    w = Writer(folder)
     common = {"rel": rel, "license": LICENSE, "base": BASE}
     pages = 0
 
