@@ -73,6 +73,7 @@ def _env() -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # the templates do not change during a build: no stat per page
     )
     env.filters["num"] = lambda n: f"{n:,}"
     env.filters["size"] = human_size
