@@ -11,10 +11,11 @@ import re
 import shutil
 import tempfile
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from kzgraph.errors import InputError
 
@@ -135,7 +136,7 @@ def remove_own_temp_dirs(out: Path) -> None:
         shutil.rmtree(mine, ignore_errors=True)
 
 
-def _write_file(path: str, data: bytes) -> str:
+def _write_file(path: str, data: bytes, digest: str | None) -> str:
     """Write data to path (created or truncated, mode 0666 less the umask); its SHA-256."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
     try:
@@ -144,7 +145,12 @@ def _write_file(path: str, data: bytes) -> str:
             view = view[os.write(fd, view):]
     finally:
         os.close(fd)
-    return hashlib.sha256(data).hexdigest()
+    return digest or hashlib.sha256(data).hexdigest()
+
+
+def _copy_file(path: str, source: Path, digest: str) -> str:
+    shutil.copyfile(source, path)
+    return digest
 
 
 class Writer:
@@ -165,15 +171,23 @@ class Writer:
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="kzgraph-write")
         self._pending: deque[tuple[str, Future[str]]] = deque()
 
-    def write(self, rel_path: str, data: bytes | str) -> None:
+    def write(self, rel_path: str, data: bytes | str, digest: str | None = None) -> None:
+        """Write data (text as UTF-8) to rel_path; ``digest``: its SHA-256, if known."""
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        self._submit(rel_path, _write_file, payload, digest)
+
+    def copy(self, rel_path: str, source: Path, digest: str) -> None:
+        """Copy the file source (whose SHA-256 is digest) to rel_path."""
+        self._submit(rel_path, _copy_file, source, digest)
+
+    def _submit(self, rel_path: str, fn: Callable[..., str], *args: Any) -> None:
         path = self.folder / rel_path
         parent = path.parent
         if parent not in self._made:
             parent.mkdir(parents=True, exist_ok=True)
             self._made.add(parent)
         name = str(path)
-        payload = data.encode("utf-8") if isinstance(data, str) else data
-        self._pending.append((name, self._pool.submit(_write_file, name, payload)))
+        self._pending.append((name, self._pool.submit(fn, name, *args)))
         while len(self._pending) > self.PENDING:
             self._finish_one()
 

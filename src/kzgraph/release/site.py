@@ -91,20 +91,20 @@ def _class_slug(model: Model, cls: str) -> str:
 
 def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
                 present: set[str] | None = None,
-                downloads: Mapping[str, bytes] | None = None,
+                downloads: Mapping[str, bytes | Path] | None = None,
                 digests: dict[str, str] | None = None) -> int:
     """Write the site of a release into folder (new or empty). files: the release's
     downloads (sizes, checksums) for the landing page; present: names that exist beside the
-    site (default: all); downloads: their bytes. The present downloads are copied into the
-    site and linked from the same folder, so that the site works both as the web root and
-    inside the release folder. ``digests`` receives the SHA-256 of every file written (path
+    site (default: all); downloads: their bytes or files. The present downloads are copied
+    into the site and linked from the same folder, so that the site works both as the web
+    root and inside the release folder. ``digests`` receives the SHA-256 of every file written (path
     -> hex). Returns the number of pages written."""
     with Writer(folder, digests) as w:
         return _render(rel, w, files, present, downloads)
 
 
 def _render(rel: Release, w: Writer, files: Sequence[FileInfo], present: set[str] | None,
-            downloads: Mapping[str, bytes] | None) -> int:
+            downloads: Mapping[str, bytes | Path] | None) -> int:
     m = Model(rel)
     ox = m.ox
     env = _env()
@@ -150,7 +150,9 @@ def _render(rel: Release, w: Writer, files: Sequence[FileInfo], present: set[str
     # -- ontology ----------------------------------------------------------------------
     for part, triples in (("ontology", rel.ontology), ("shapes", rel.shapes)):
         for ext in RDF_EXTS:
-            w.write(f"{part}.{ext}", serialise(triples, ext, rel.prefixes))
+            name = f"{part}.{ext}"  # the same bytes as the download of that name
+            if not _put(w, name, downloads, files):
+                w.write(name, serialise(triples, ext, rel.prefixes))
         w.write(f"{part}.var", type_map(part))
     w.write("ontology.html", env.get_template("ontology.html").render(
         **common, **ontology_context(m, rel, "ontology.html"), root=""))
@@ -199,8 +201,7 @@ def _render(rel: Release, w: Writer, files: Sequence[FileInfo], present: set[str
     present = {f.name for f in files} if present is None else present
     in_site = {f"{part}.{ext}" for part in ("ontology", "shapes") for ext in RDF_EXTS}
     for name in sorted(present & set(downloads or ()) & {f.name for f in files}):
-        if name not in in_site:
-            w.write(name, (downloads or {})[name])
+        if name not in in_site and _put(w, name, downloads, files):
             in_site.add(name)
     rows = [{"info": f, "present": f.name in in_site} for f in files]
     if len(charts) == 1:
@@ -228,6 +229,21 @@ def _render(rel: Release, w: Writer, files: Sequence[FileInfo], present: set[str
     w.write("style.css", (Path(__file__).parent.parent / "templates" / "style.css").read_bytes())
     w.write(".htaccess", HTACCESS)
     return pages
+
+
+def _put(w: Writer, name: str, downloads: Mapping[str, bytes | Path] | None,
+         files: Sequence[FileInfo]) -> bool:
+    """Put the download ``name`` into the site (from its bytes, or a copy of its file);
+    False if there is none."""
+    source = (downloads or {}).get(name)
+    if isinstance(source, Path):
+        digest = next((f.sha256 for f in files if f.name == name), None)
+        if digest is None:
+            return False
+        w.copy(name, source, digest)
+    elif source is not None:
+        w.write(name, source)
+    return source is not None
 
 
 def _listing(m: Model, terms: Iterable[Any], root: str = "../") -> list[dict[str, Any]]:
