@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from kzgraph import progress
 from kzgraph.namespaces import (
     BASE,
     DEM,
@@ -49,6 +48,7 @@ from kzgraph.release.conneg import HTACCESS, RDF_EXTS, type_map
 from kzgraph.release.countries import CountryPart, country_parts, dataset_examples
 from kzgraph.release.documents import documents
 from kzgraph.release.folder import Writer
+from kzgraph.release.pages import render_pages
 from kzgraph.release.serialise import serialise
 from kzgraph.release.site_model import (
     CLASS_TYPES,
@@ -123,9 +123,7 @@ def _render(rel: Release, w: Writer, files: Sequence[FileInfo], present: set[str
         if isinstance(s, ox.NamedNode) and "#" in s.value and s.value.startswith(BASE):
             hash_terms.setdefault(s.value.split("#", 1)[0], []).append(s)
 
-    for iri, path in sorted(m.pages.items()):
-        if iri == ONTOLOGY_IRI:
-            continue
+    def resource_page(iri: str, path: str, w: Writer) -> None:
         term = ox.NamedNode(iri)
         root = _root(path)
         ctx = resource_context(m, term, root, charts)
@@ -144,8 +142,9 @@ def _render(rel: Release, w: Writer, files: Sequence[FileInfo], present: set[str
         name = quote(stem.rsplit("/", 1)[-1], safe="-._~")
         ctx["files"] = {ext: f"{name}.{ext}" for ext in RDF_EXTS}
         w.write(path, resource_tpl.render(**common, **ctx, root=root))
-        pages += 1
-        progress.step("pages written", pages, len(m.pages))
+
+    items = [(iri, path) for iri, path in sorted(m.pages.items()) if iri != ONTOLOGY_IRI]
+    pages += render_pages(items, resource_page, w, len(m.pages))
 
     # -- ontology ----------------------------------------------------------------------
     for part, triples in (("ontology", rel.ontology), ("shapes", rel.shapes)):
