@@ -101,6 +101,24 @@ def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
     assert len(a) > 50  # downloads, void, site pages, resource files
 
 
+def test_pages_rendered_by_workers_are_the_pages_rendered_in_process(
+        built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large site's pages are rendered by forked workers, in chunks: the files are the
+    same, and SHA256SUMS lists the files the workers wrote."""
+    from kzgraph.release import pages
+
+    if pages._workers(10**6) == 0:
+        pytest.skip("one CPU or no fork: the pages are always rendered in process")
+    monkeypatch.setattr(pages, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(pages, "CHUNK", 7)
+    out = build(tmp_path / "dist", root=BUNDLE)
+    files = all_files(out)
+    assert files == all_files(built)
+    assert len([name for name in files if name.endswith(".html")]) > 3 * 7  # chunks
+    listed = (out / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    assert len(listed) == len(files) - 1
+
+
 def test_canonical_form_ignores_blank_node_ids_and_order() -> None:
     import pyoxigraph as ox
 
