@@ -148,13 +148,18 @@ class Model:
         self.types: dict[Any, list[str]] = {}
         # Where each subject's triples start in rel.graph (sorted: one run per subject), so
         # that its triples are a slice, not new Triple objects.
-        self._first: dict[Any, int] = {}
+        self._first: dict[Any, int] | None = {}
+        previous = None
         for i, t in enumerate(rel.graph):  # canonical order: rdf:type first, then by predicate
             s, p, o = t.subject, t.predicate.value, t.object
             edges = self.out.get(s)
             if edges is None:
                 edges = self.out[s] = []
-                self._first[s] = i
+                if self._first is not None:
+                    self._first[s] = i
+            elif s != previous:  # not sorted by subject: no slices
+                self._first = None
+            previous = s
             edges.append((p, o))
             if not isinstance(o, ox.Literal):
                 self.inc.setdefault(o, []).append((s, p))
@@ -331,6 +336,9 @@ class Model:
         edges = self.out.get(node)
         if not edges:
             return []
+        if self._first is None:
+            ox = self.ox
+            return [ox.Triple(node, ox.NamedNode(p), o) for p, o in edges]
         start = self._first[node]
         return self.rel.graph[start:start + len(edges)]
 
