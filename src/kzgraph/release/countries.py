@@ -131,12 +131,14 @@ def _country_parts(rel: Release, examples: int) -> list[CountryPart]:
     out: dict[Any, list[tuple[str, Any]]] = {}
     statements: dict[Any, list[Any]] = {}
     types: dict[Any, list[str]] = {}
+    rdf_subject = RDF + "subject"
     for t in rel.graph:
-        out.setdefault(t.subject, []).append((t.predicate.value, t.object))
-        if t.predicate.value == RDF + "subject":
-            statements.setdefault(t.object, []).append(t.subject)
-        if t.predicate.value == RDF_TYPE:
-            types.setdefault(t.subject, []).append(t.object.value)
+        s, p, o = t.subject, t.predicate.value, t.object
+        out.setdefault(s, []).append((p, o))
+        if p == rdf_subject:
+            statements.setdefault(o, []).append(s)
+        elif p == RDF_TYPE:
+            types.setdefault(s, []).append(o.value)
     by_code: dict[str, list[Factsheet]] = {}
     for s, kinds in types.items():
         found = country_prefix(s.value) if isinstance(s, ox.NamedNode) else None
