@@ -105,13 +105,15 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
 
 def _render(rel: Release, w: Writer, files: Sequence[FileInfo], present: set[str] | None,
             downloads: Mapping[str, bytes | Path] | None) -> int:
+    # First: it queries a store of its own, a copy of the graph, freed before the indexes
+    # of the Model (another copy) are built, so that the two are not in memory at once.
+    charts = emigrant_stock(rel)
     m = Model(rel)
     ox = m.ox
     env = _env()
     common = {"rel": rel, "license": LICENSE, "base": BASE}
     pages = 0
 
-    charts = emigrant_stock(rel)
     class_counts = rel.counts["classes"]
     parts = country_parts(rel)
     subsets = [part.code for part in parts]
