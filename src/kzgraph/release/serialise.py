@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kzgraph.errors import InputError
@@ -41,6 +41,12 @@ class PrefixMap:
         self.prefixes = dict(prefixes)
         self._by_ns = sorted(((ns, p) for p, ns in prefixes.items()), key=lambda x: -len(x[0]))
         self._ns_of: dict[str, str] = {ns: p for p, ns in prefixes.items()}
+        # The namespaces by length (longest first): an IRI's namespaces are found by a look-up
+        # per length, not a scan of all of them (one per country: a thousand at N = 1000).
+        self._first_of: dict[str, str] = {}
+        for ns, p in self._by_ns:
+            self._first_of.setdefault(ns, p)
+        self._lengths = sorted({len(ns) for ns in self._first_of}, reverse=True)
         self._cache: dict[str, tuple[str, str] | None] = {}
         self._term_prefix: dict[Any, str | None] = {}
 
@@ -51,17 +57,24 @@ class PrefixMap:
             return self._cache[iri]
         found: tuple[str, str] | None = None
         cut = max(iri.rfind("#"), iri.rfind("/")) + 1
-        candidates = []
-        if cut and iri[:cut] in self._ns_of:
-            candidates.append((iri[:cut], self._ns_of[iri[:cut]]))
-        candidates += [(ns, p) for ns, p in self._by_ns if iri.startswith(ns)]
-        for ns, p in candidates:
+        for ns, p in self._candidates(iri, cut):
             local = iri[len(ns):]
             if local == "" or _SAFE_LOCAL.match(local):
                 found = (p, local)
                 break
         self._cache[iri] = found
         return found
+
+    def _candidates(self, iri: str, cut: int) -> Iterator[tuple[str, str]]:
+        """The namespace up to the last '/' or '#', then every namespace iri starts with,
+        longest first."""
+        if cut and iri[:cut] in self._ns_of:
+            yield iri[:cut], self._ns_of[iri[:cut]]
+        for n in self._lengths:
+            if n <= len(iri):
+                p = self._first_of.get(iri[:n])
+                if p is not None:
+                    yield iri[:n], p
 
     def curie(self, iri: str) -> str:
         hit = self.split(iri)
