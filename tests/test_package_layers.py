@@ -60,6 +60,7 @@ def test_no_module_imports_one_that_imports_it_back() -> None:
 
 
 @pytest.mark.parametrize("layer", ["bundle", "canonical", "charts", "conneg", "countries", "folder",
+                                   "documents", "pages",
                                    "serialise",
                                    "site", "site_model", "void"])
 def test_the_release_layers_never_load_the_orchestrator(layer: str) -> None:

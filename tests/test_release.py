@@ -101,6 +101,24 @@ def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
     assert len(a) > 50  # downloads, void, site pages, resource files
 
 
+def test_pages_rendered_by_workers_are_the_pages_rendered_in_process(
+        built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large site's pages are rendered by forked workers, in chunks: the files are the
+    same, and SHA256SUMS lists the files the workers wrote."""
+    from kzgraph.release import pages
+
+    if pages._workers(10**6) == 0:
+        pytest.skip("one CPU or no fork: the pages are always rendered in process")
+    monkeypatch.setattr(pages, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(pages, "CHUNK", 7)
+    out = build(tmp_path / "dist", root=BUNDLE)
+    files = all_files(out)
+    assert files == all_files(built)
+    assert len([name for name in files if name.endswith(".html")]) > 3 * 7  # chunks
+    listed = (out / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    assert len(listed) == len(files) - 1
+
+
 def test_canonical_form_ignores_blank_node_ids_and_order() -> None:
     import pyoxigraph as ox
 
@@ -125,6 +143,29 @@ def test_canonical_form_ignores_blank_node_ids_and_order() -> None:
     assert [str(t) for t in first] == [str(t) for t in second]
     labels = {t.subject.value for t in first if isinstance(t.subject, ox.BlankNode)}
     assert len(labels) == 4 and all(re.fullmatch(r"b[0-9a-f]{16}", x) for x in labels)
+
+
+def test_repeated_interchangeable_blank_nodes_are_paired_alike_in_every_run() -> None:
+    """Copies of one structure that nothing tells apart (an interval and its start, repeated):
+    whatever ids the parser gave them, the copies come out in the same bytes."""
+    import pyoxigraph as ox
+
+    ex = "http://example.org/"
+    n = 12
+
+    def graph(step: int) -> list[ox.Triple]:  # the same graph, its nodes' ids paired anew
+        out = []
+        for i in range(n):
+            interval, start = ox.BlankNode(f"i{i}"), ox.BlankNode(f"s{(i * step) % n}")
+            out += [ox.Triple(interval, ox.NamedNode(ex + "begins"), start),
+                    ox.Triple(start, ox.NamedNode(ex + "year"), ox.Literal("1958"))]
+        return out
+
+    first = [str(t) for t in canonical_triples(graph(1))]
+    second = [str(t) for t in canonical_triples(graph(5))]
+    assert first == second
+    assert len(first) == 2 * n
+    assert len({t.split()[0] for t in first}) == 2 * n  # every node numbered apart
 
 
 def test_property_that_rdfxml_cannot_write_is_an_input_error() -> None:

@@ -5,7 +5,7 @@ their content and surroundings, sorted, so that two builds of one commit are byt
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +15,8 @@ from kzgraph.namespaces import (
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
+
+_RDF_TYPE_NT = f"<{RDF_TYPE}>"
 
 
 def read_triples(paths: Sequence[Path]) -> set[pyoxigraph.Triple]:
@@ -84,8 +86,26 @@ def canonical_triples(triples: Iterable[pyoxigraph.Triple]) -> list[pyoxigraph.T
         for b, c in colour.items():
             groups.setdefault(c, []).append(b)
         rename: dict[Any, Any] = {}
-        for c, members in groups.items():
-            members.sort(key=str)
+
+        def seen_as(term: Any) -> str:
+            if isinstance(term, ox.BlankNode):
+                named = rename.get(term)
+                return named.value if named is not None else "?" + colour[term]
+            return _key(term, keys)
+
+        def neighbours(b: Any) -> tuple[list[str], str]:
+            return (sorted(f">{p} {seen_as(o)}" for p, o in out_edges.get(b, ()))
+                    + sorted(f"<{p} {seen_as(s)}" for p, s in in_edges.get(b, ())), str(b))
+
+        # Blank nodes that share a colour are numbered in the order of their neighbours as
+        # labelled so far, then of their parser ids: two groups of interchangeable nodes
+        # linked to each other (an interval and its start, repeated) are then paired the
+        # same way in every run, where the parser's random ids alone would pair them at
+        # random.
+        for c in sorted(groups):
+            members = groups[c]
+            if len(members) > 1:
+                members.sort(key=neighbours)
             for i, b in enumerate(members):
                 label = "b" + c[:16] + (f"_{i + 1}" if len(members) > 1 else "")
                 rename[b] = ox.BlankNode(label)
@@ -98,19 +118,26 @@ def canonical_triples(triples: Iterable[pyoxigraph.Triple]) -> list[pyoxigraph.T
     return sort_triples(triples)
 
 
-def sort_triples(triples: Iterable[pyoxigraph.Triple]) -> list[pyoxigraph.Triple]:
+def triple_key() -> Callable[[Any], tuple[int, str, int, str, str]]:
+    """The sort key of the canonical order (with its own cache of N-Triples forms)."""
     import pyoxigraph as ox
 
-    keys: dict[Any, str] = {}
+    cache: dict[Any, str] = {}
+    blank = ox.BlankNode
 
     def order(t: Any) -> tuple[int, str, int, str, str]:
         s = t.subject
+        p = _key(t.predicate, cache)
         return (
-            1 if isinstance(s, ox.BlankNode) else 0,
-            _key(s, keys),
-            0 if t.predicate.value == RDF_TYPE else 1,
-            _key(t.predicate, keys),
-            _key(t.object, keys),
+            1 if isinstance(s, blank) else 0,
+            _key(s, cache),
+            0 if p == _RDF_TYPE_NT else 1,
+            p,
+            _key(t.object, cache),
         )
 
-    return sorted(triples, key=order)
+    return order
+
+
+def sort_triples(triples: Iterable[pyoxigraph.Triple]) -> list[pyoxigraph.Triple]:
+    return sorted(triples, key=triple_key())

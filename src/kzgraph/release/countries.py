@@ -117,18 +117,28 @@ def _cbd(out: dict[Any, list[tuple[str, Any]]], statements: dict[Any, list[Any]]
 
 
 def country_parts(rel: Release, examples: int = 5) -> list[CountryPart]:
-    """Every country with a factsheet in the graph (by code), with its part of the graph."""
+    """Every country with a factsheet in the graph (by code), with its part of the graph.
+    Computed once per release (the VoID and the site both ask)."""
+    cache = vars(rel).setdefault("_country_parts", {})
+    if examples not in cache:
+        cache[examples] = _country_parts(rel, examples)
+    return cache[examples]
+
+
+def _country_parts(rel: Release, examples: int) -> list[CountryPart]:
     import pyoxigraph as ox
 
     out: dict[Any, list[tuple[str, Any]]] = {}
     statements: dict[Any, list[Any]] = {}
     types: dict[Any, list[str]] = {}
+    rdf_subject = RDF + "subject"
     for t in rel.graph:
-        out.setdefault(t.subject, []).append((t.predicate.value, t.object))
-        if t.predicate.value == RDF + "subject":
-            statements.setdefault(t.object, []).append(t.subject)
-        if t.predicate.value == RDF_TYPE:
-            types.setdefault(t.subject, []).append(t.object.value)
+        s, p, o = t.subject, t.predicate.value, t.object
+        out.setdefault(s, []).append((p, o))
+        if p == rdf_subject:
+            statements.setdefault(o, []).append(s)
+        elif p == RDF_TYPE:
+            types.setdefault(s, []).append(o.value)
     by_code: dict[str, list[Factsheet]] = {}
     for s, kinds in types.items():
         found = country_prefix(s.value) if isinstance(s, ox.NamedNode) else None
@@ -148,15 +158,31 @@ def country_parts(rel: Release, examples: int = 5) -> list[CountryPart]:
             s.value, _text(out, s, RDFS + "label", DCT + "title") or s.value,
             countries[0] if countries else "", [x for _o, x in sections]))
 
+    # The subjects in each country's namespace, and which parts each triple is in: one pass
+    # over the graph for all countries, not one per country.
+    in_space: dict[str, list[Any]] = {}
+    for s in out:
+        found = country_prefix(s.value) if isinstance(s, ox.NamedNode) else None
+        if found is not None and found[0] in by_code:
+            in_space.setdefault(found[0], []).append(s)
+    member: dict[Any, list[str]] = {}
+    for code in by_code:
+        keys: set[Any] = set()
+        for s in in_space.get(code, ()):
+            keys |= _cbd(out, statements, s)
+        for key in keys:
+            member.setdefault(key, []).append(code)
+    split: dict[str, list[Any]] = {code: [] for code in by_code}
+    for t in rel.graph:
+        for code in member.get((t.subject, t.predicate.value, t.object), ()):
+            split[code].append(t)
+    del member
+
     parts = []
     for code, factsheets in sorted(by_code.items()):
         factsheets.sort(key=lambda f: f.iri)
         namespace = country_prefix(factsheets[0].iri)[1]  # type: ignore[index]
-        keys: set[Any] = set()
-        for s in out:
-            if isinstance(s, ox.NamedNode) and s.value.startswith(namespace):
-                keys |= _cbd(out, statements, s)
-        triples = [t for t in rel.graph if (t.subject, t.predicate.value, t.object) in keys]
+        triples = split[code]
         country = ox.NamedNode(factsheets[0].country)
         part = CountryPart(code, namespace, country.value, _text(out, country, RDFS + "label"),
                            _text(out, country, DEM + "iso3166Alpha3"), factsheets, triples)

@@ -18,11 +18,15 @@ files stay byte-identical between builds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import bisect
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from kzgraph.namespaces import DCT, FOAF, RDF_TYPE, RDFS, SKOS, VOID, country_prefix
 from kzgraph.release.bundle import LICENSE, VOID_NS
+from kzgraph.release.canonical import triple_key
+from kzgraph.release.conneg import RDF_EXTS
+from kzgraph.release.serialise import serialise
 from kzgraph.release.site_model import Model
 
 #: What the document says of a neighbour: enough to show it by name and kind.
@@ -39,10 +43,8 @@ def dataset_iris(iri: str, subsets: Iterable[str]) -> list[str]:
     return datasets
 
 
-def document_triples(m: Model, term: Any, description: Sequence[Any], ext: str,
-                     subsets: Iterable[str]) -> list[Any]:
-    """The header, incoming links and neighbour labels and types of term's document in
-    format ext (unsorted, may repeat triples of description)."""
+def header_triples(m: Model, term: Any, ext: str, subsets: Iterable[str]) -> list[Any]:
+    """What the document ``{term}.{ext}`` says of itself."""
     ox = m.ox
     doc = ox.NamedNode(f"{term.value}.{ext}")
     out = [ox.Triple(doc, ox.NamedNode(RDF_TYPE), ox.NamedNode(FOAF + "Document")),
@@ -50,6 +52,14 @@ def document_triples(m: Model, term: Any, description: Sequence[Any], ext: str,
            ox.Triple(doc, ox.NamedNode(DCT + "license"), ox.NamedNode(LICENSE))]
     out += [ox.Triple(doc, ox.NamedNode(VOID + "inDataset"), ox.NamedNode(d))
             for d in dataset_iris(term.value, subsets)]
+    return out
+
+
+def link_triples(m: Model, term: Any, description: Sequence[Any]) -> list[Any]:
+    """The incoming links and neighbour labels and types of term's document (unsorted, may
+    repeat triples of description)."""
+    ox = m.ox
+    out = []
     neighbours: set[Any] = set()
     for t in description:
         for node in (t.subject, t.object):
@@ -61,7 +71,30 @@ def document_triples(m: Model, term: Any, description: Sequence[Any], ext: str,
             neighbours.add(s)
     described = {t.subject for t in description}
     for node in neighbours - described:
-        for p, o in m.out.get(node, ()):
-            if p in NEIGHBOUR_PROPS and not isinstance(o, ox.BlankNode):
-                out.append(ox.Triple(node, ox.NamedNode(p), o))
+        edges = m.out.get(node)
+        if edges:
+            out += [t for (p, o), t in zip(edges, m.triples_of(node), strict=True)
+                    if p in NEIGHBOUR_PROPS and not isinstance(o, ox.BlankNode)]
     return out
+
+
+def documents(m: Model, term: Any, description: Sequence[Any],
+              subsets: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+    """(ext, bytes) of term's document in every format: the description, its links and a
+    header each, sorted as the release is. The body is sorted once; each format's header
+    (the one part that differs) is merged into it."""
+    pm = m.pm
+    key = triple_key()
+    body = set(description)
+    body.update(link_triples(m, term, description))
+    ordered = sorted(body, key=key)
+    keys = [key(t) for t in ordered]
+    used = pm.used(ordered)
+    for ext in RDF_EXTS:
+        header = sorted((t for t in header_triples(m, term, ext, subsets) if t not in body),
+                        key=key)
+        triples = list(ordered)
+        for t in reversed(header):  # descending, so that the earlier positions stay valid
+            triples.insert(bisect.bisect_left(keys, key(t)), t)
+        prefixes = dict(sorted({**used, **pm.used(header)}.items()))
+        yield ext, serialise(triples, ext, pm, prefixes=prefixes)

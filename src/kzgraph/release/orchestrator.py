@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,7 @@ from kzgraph.release.bundle import (
 from kzgraph.release.canonical import canonical_triples, read_triples
 from kzgraph.release.folder import (
     MARKER,
+    Writer,
     check_out_dir,
     new_temp_dir,
     remove_own_temp_dirs,
@@ -194,39 +196,66 @@ def load_release(
     return rel
 
 
-def release_files(rel: Release) -> dict[str, bytes]:
-    """name -> bytes of every top-level file of the release (the site excluded)."""
-    files: dict[str, bytes] = {}
+def _release_files(rel: Release) -> Iterator[tuple[str, bytes, str]]:
+    """(name, bytes, SHA-256) of every top-level file of the release (the site excluded), one
+    at a time: at N = 1000 the downloads are hundreds of MB each."""
     infos: list[FileInfo] = []
     for part in DOWNLOADS:
-        for ext, (_fmt, media, _label) in RDF_FORMATS.items():
-            data = serialise(rel.part(part), ext, rel.prefixes)
+        triples = rel.part(part)
+        used = rel.prefixes.used(triples)
+        for ext in RDF_FORMATS:
             name = f"{part}.{ext}"
-            files[name] = data
-            infos.append(FileInfo(name, part, ext, media, len(data),
-                                  hashlib.sha256(data).hexdigest()))
+            data = serialise(triples, ext, rel.prefixes, prefixes=used)
+            digest = hashlib.sha256(data).hexdigest()
+            infos.append(_info(name, len(data), digest))
+            yield name, data, digest
+            del data
     context = {"@context": rel.prefixes.jsonld_context()}
-    files["context.jsonld"] = (json.dumps(context, indent=1, sort_keys=True) + "\n").encode()
+    yield _hashed("context.jsonld",
+                  (json.dumps(context, indent=1, sort_keys=True) + "\n").encode())
     void = void_triples(rel, infos)
     for ext in RDF_FORMATS:
-        files[f"void.{ext}"] = serialise(void, ext, rel.prefixes)
-    files[MARKER] = (json.dumps({"generator": "kzgraph build", "version": rel.version},
-                                sort_keys=True) + "\n").encode()
-    return files
+        yield _hashed(f"void.{ext}", serialise(void, ext, rel.prefixes))
+    yield _hashed(MARKER, (json.dumps({"generator": "kzgraph build", "version": rel.version},
+                                      sort_keys=True) + "\n").encode())
+
+
+def _hashed(name: str, data: bytes) -> tuple[str, bytes, str]:
+    return name, data, hashlib.sha256(data).hexdigest()
+
+
+def release_files(rel: Release) -> dict[str, bytes]:
+    """name -> bytes of every top-level file of the release (the site excluded)."""
+    return {name: data for name, data, _digest in _release_files(rel)}
+
+
+def _info(name: str, size: int, sha256: str) -> FileInfo:
+    stem, _, ext = name.partition(".")
+    media = RDF_FORMATS[ext][1] if ext in RDF_FORMATS else "application/ld+json"
+    part = stem if stem in DOWNLOADS or stem == "void" else "context"
+    return FileInfo(name, part, ext, media, size, sha256)
 
 
 def file_infos(files: dict[str, bytes]) -> list[FileInfo]:
     """The downloadable files in landing-page order (marker left out)."""
-    infos = []
-    for name, data in files.items():
-        if name == MARKER:
-            continue
-        stem, _, ext = name.partition(".")
-        media = RDF_FORMATS[ext][1] if ext in RDF_FORMATS else "application/ld+json"
-        part = stem if stem in DOWNLOADS or stem == "void" else "context"
-        infos.append(FileInfo(name, part, ext, media, len(data),
-                              hashlib.sha256(data).hexdigest()))
-    return infos
+    return [_info(name, len(data), hashlib.sha256(data).hexdigest())
+            for name, data in files.items() if name != MARKER]
+
+
+def _write_release_files(rel: Release, tmp: Path,
+                         digests: dict[str, str]) -> tuple[list[FileInfo], dict[str, Path]]:
+    """Write the top-level files into tmp as they are made (none held in memory after its
+    write); their FileInfos (landing-page order) and paths."""
+    infos: list[FileInfo] = []
+    paths: dict[str, Path] = {}
+    with Writer(tmp, digests) as writer:
+        for name, data, digest in _release_files(rel):
+            writer.write(name, data, digest)
+            paths[name] = tmp / name
+            if name != MARKER:
+                infos.append(_info(name, len(data), digest))
+            del data
+    return infos, paths
 
 
 def build(
@@ -257,16 +286,15 @@ def build(
     try:
         rel = load_release(bundle, sparql_endpoint=sparql_endpoint, endpoint=endpoint,
                            download_base=download_base, validate=False)
-        files = release_files(rel)
         tmp = new_temp_dir(out)
-        for name, data in files.items():
-            (tmp / name).write_bytes(data)
+        digests: dict[str, str] = {}
+        infos, paths = _write_release_files(rel, tmp, digests)
         if site:
             from kzgraph.release.site import render_site
 
-            render_site(rel, tmp / "site", file_infos(files), downloads=files)
+            render_site(rel, tmp / "site", infos, downloads=paths, digests=digests)
         validation.wait()
-        write_sums(tmp)
+        write_sums(tmp, digests)
         swap_into_place(tmp, out)
     except BaseException as exc:
         remove_own_temp_dirs(out)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kzgraph.errors import InputError
@@ -41,6 +41,12 @@ class PrefixMap:
         self.prefixes = dict(prefixes)
         self._by_ns = sorted(((ns, p) for p, ns in prefixes.items()), key=lambda x: -len(x[0]))
         self._ns_of: dict[str, str] = {ns: p for p, ns in prefixes.items()}
+        # The namespaces by length (longest first): an IRI's namespaces are found by a look-up
+        # per length, not a scan of all of them (one per country: a thousand at N = 1000).
+        self._first_of: dict[str, str] = {}
+        for ns, p in self._by_ns:
+            self._first_of.setdefault(ns, p)
+        self._lengths = sorted({len(ns) for ns in self._first_of}, reverse=True)
         self._cache: dict[str, tuple[str, str] | None] = {}
         self._term_prefix: dict[Any, str | None] = {}
 
@@ -51,17 +57,24 @@ class PrefixMap:
             return self._cache[iri]
         found: tuple[str, str] | None = None
         cut = max(iri.rfind("#"), iri.rfind("/")) + 1
-        candidates = []
-        if cut and iri[:cut] in self._ns_of:
-            candidates.append((iri[:cut], self._ns_of[iri[:cut]]))
-        candidates += [(ns, p) for ns, p in self._by_ns if iri.startswith(ns)]
-        for ns, p in candidates:
+        for ns, p in self._candidates(iri, cut):
             local = iri[len(ns):]
             if local == "" or _SAFE_LOCAL.match(local):
                 found = (p, local)
                 break
         self._cache[iri] = found
         return found
+
+    def _candidates(self, iri: str, cut: int) -> Iterator[tuple[str, str]]:
+        """The namespace up to the last '/' or '#', then every namespace iri starts with,
+        longest first."""
+        if cut and iri[:cut] in self._ns_of:
+            yield iri[:cut], self._ns_of[iri[:cut]]
+        for n in self._lengths:
+            if n <= len(iri):
+                p = self._first_of.get(iri[:n])
+                if p is not None:
+                    yield iri[:n], p
 
     def curie(self, iri: str) -> str:
         hit = self.split(iri)
@@ -98,14 +111,15 @@ class PrefixMap:
         return {p: ns for p, ns in sorted(items) if ns.endswith(_GEN_DELIMS)}
 
 
-def jsonld_bytes(triples: Sequence[pyoxigraph.Triple], pm: PrefixMap) -> bytes:
+def jsonld_bytes(triples: Sequence[pyoxigraph.Triple], pm: PrefixMap,
+                 prefixes: dict[str, str] | None = None) -> bytes:
     """Compact JSON-LD, flattened: {"@context": {...}, "@graph": [nodes]} with the context
     inline (so that every parser reads it offline; context.jsonld holds the same mapping).
     Literal lexical forms are kept as strings; nodes, keys and values in sorted order, one
-    node per line."""
+    node per line. ``prefixes``: ``pm.used(triples)``, if the caller has it."""
     import pyoxigraph as ox
 
-    context = pm.jsonld_context(pm.used(triples))
+    context = pm.jsonld_context(pm.used(triples) if prefixes is None else prefixes)
     compactable = set(context)
     cache: dict[str, str] = {}
 
@@ -150,23 +164,29 @@ def jsonld_bytes(triples: Sequence[pyoxigraph.Triple], pm: PrefixMap) -> bytes:
 
 
 def ntriples_bytes(triples: Iterable[pyoxigraph.Triple]) -> bytes:
-    """Canonical N-Triples, lines sorted byte-wise (as `LC_ALL=C sort`)."""
-    lines = sorted(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples)
-    return "".join(lines).encode("utf-8")
+    """Canonical N-Triples, lines sorted byte-wise (as `LC_ALL=C sort`). Each line is encoded
+    on its own: UTF-8 keeps the code point order, and the whole text is not held twice
+    (as str and as bytes: hundreds of MB each for the whole graph at N = 1000)."""
+    lines = sorted(f"{t.subject} {t.predicate} {t.object} .\n".encode() for t in triples)
+    return b"".join(lines)
 
 
-def serialise(triples: Sequence[pyoxigraph.Triple], ext: str, pm: PrefixMap) -> bytes:
-    """One serialisation of sorted canonical triples ('ttl', 'nt', 'jsonld' or 'rdf')."""
+def serialise(triples: Sequence[pyoxigraph.Triple], ext: str, pm: PrefixMap,
+              prefixes: dict[str, str] | None = None) -> bytes:
+    """One serialisation of sorted canonical triples ('ttl', 'nt', 'jsonld' or 'rdf');
+    ``prefixes``: ``pm.used(triples)``, if the caller has it."""
     import pyoxigraph as ox
 
     fmt = RDF_FORMATS[ext][0]
     if ext == "rdf":
         _check_rdfxml_predicates(triples)
     if ext == "jsonld":
-        return jsonld_bytes(triples, pm)
+        return jsonld_bytes(triples, pm, prefixes)
     if ext == "nt":
         return ntriples_bytes(triples)
-    data = ox.serialize(triples, format=getattr(ox.RdfFormat, fmt), prefixes=pm.used(triples))
+    if prefixes is None:
+        prefixes = pm.used(triples)
+    data = ox.serialize(triples, format=getattr(ox.RdfFormat, fmt), prefixes=prefixes)
     return _sorted_header(bytes(data or b""), ext)
 
 

@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from kzgraph import progress
 from kzgraph.namespaces import (
     BASE,
     DEM,
@@ -44,11 +43,12 @@ from kzgraph.namespaces import (
     SKOS,
 )
 from kzgraph.release.bundle import LICENSE, ONTOLOGY_IRI, FileInfo, Release
-from kzgraph.release.canonical import sort_triples
 from kzgraph.release.charts import Bar, all_origins, chart_for, emigrant_stock
 from kzgraph.release.conneg import HTACCESS, RDF_EXTS, type_map
 from kzgraph.release.countries import CountryPart, country_parts, dataset_examples
-from kzgraph.release.documents import document_triples
+from kzgraph.release.documents import documents
+from kzgraph.release.folder import Writer
+from kzgraph.release.pages import render_pages
 from kzgraph.release.serialise import serialise
 from kzgraph.release.site_model import (
     CLASS_TYPES,
@@ -73,26 +73,11 @@ def _env() -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # the templates do not change during a build: no stat per page
     )
     env.filters["num"] = lambda n: f"{n:,}"
     env.filters["size"] = human_size
     return env
-
-
-class Writer:
-    """Writes files under site/, creating folders once."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self._made: set[Path] = set()
-
-    def write(self, rel_path: str, data: bytes | str) -> None:
-        path = self.folder / rel_path
-        parent = path.parent
-        if parent not in self._made:
-            parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(parent)
-        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
 
 
 def _root(path: str) -> str:
@@ -106,20 +91,29 @@ def _class_slug(model: Model, cls: str) -> str:
 
 def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
                 present: set[str] | None = None,
-                downloads: Mapping[str, bytes] | None = None) -> int:
+                downloads: Mapping[str, bytes | Path] | None = None,
+                digests: dict[str, str] | None = None) -> int:
     """Write the site of a release into folder (new or empty). files: the release's
     downloads (sizes, checksums) for the landing page; present: names that exist beside the
-    site (default: all); downloads: their bytes. The present downloads are copied into the
-    site and linked from the same folder, so that the site works both as the web root and
-    inside the release folder. Returns the number of pages written."""
+    site (default: all); downloads: their bytes or files. The present downloads are copied
+    into the site and linked from the same folder, so that the site works both as the web
+    root and inside the release folder. ``digests`` receives the SHA-256 of every file written (path
+    -> hex). Returns the number of pages written."""
+    with Writer(folder, digests) as w:
+        return _render(rel, w, files, present, downloads)
+
+
+def _render(rel: Release, w: Writer, files: Sequence[FileInfo], present: set[str] | None,
+            downloads: Mapping[str, bytes | Path] | None) -> int:
+    # First: it queries a store of its own, a copy of the graph, freed before the indexes
+    # of the Model (another copy) are built, so that the two are not in memory at once.
+    charts = emigrant_stock(rel)
     m = Model(rel)
     ox = m.ox
     env = _env()
-    w = Writer(folder)
     common = {"rel": rel, "license": LICENSE, "base": BASE}
     pages = 0
 
-    charts = emigrant_stock(rel)
     class_counts = rel.counts["classes"]
     parts = country_parts(rel)
     subsets = [part.code for part in parts]
@@ -131,9 +125,7 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
         if isinstance(s, ox.NamedNode) and "#" in s.value and s.value.startswith(BASE):
             hash_terms.setdefault(s.value.split("#", 1)[0], []).append(s)
 
-    for iri, path in sorted(m.pages.items()):
-        if iri == ONTOLOGY_IRI:
-            continue
+    def resource_page(iri: str, path: str, w: Writer) -> None:
         term = ox.NamedNode(iri)
         root = _root(path)
         ctx = resource_context(m, term, root, charts)
@@ -146,20 +138,22 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
         for t in hash_terms.get(iri, []):
             triples += m.closure(t)
         stem = path[: -len(".html")]
-        for ext in RDF_EXTS:
-            doc = sort_triples(set(triples) | set(document_triples(m, term, triples, ext, subsets)))
-            w.write(f"{stem}.{ext}", serialise(doc, ext, rel.prefixes))
+        for ext, data in documents(m, term, triples, subsets):
+            w.write(f"{stem}.{ext}", data)
         w.write(f"{stem}.var", type_map(stem.rsplit("/", 1)[-1]))
         name = quote(stem.rsplit("/", 1)[-1], safe="-._~")
         ctx["files"] = {ext: f"{name}.{ext}" for ext in RDF_EXTS}
         w.write(path, resource_tpl.render(**common, **ctx, root=root))
-        pages += 1
-        progress.step("pages written", pages, len(m.pages))
+
+    items = [(iri, path) for iri, path in sorted(m.pages.items()) if iri != ONTOLOGY_IRI]
+    pages += render_pages(items, resource_page, w, len(m.pages))
 
     # -- ontology ----------------------------------------------------------------------
     for part, triples in (("ontology", rel.ontology), ("shapes", rel.shapes)):
         for ext in RDF_EXTS:
-            w.write(f"{part}.{ext}", serialise(triples, ext, rel.prefixes))
+            name = f"{part}.{ext}"  # the same bytes as the download of that name
+            if not _put(w, name, downloads, files):
+                w.write(name, serialise(triples, ext, rel.prefixes))
         w.write(f"{part}.var", type_map(part))
     w.write("ontology.html", env.get_template("ontology.html").render(
         **common, **ontology_context(m, rel, "ontology.html"), root=""))
@@ -208,8 +202,7 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
     present = {f.name for f in files} if present is None else present
     in_site = {f"{part}.{ext}" for part in ("ontology", "shapes") for ext in RDF_EXTS}
     for name in sorted(present & set(downloads or ()) & {f.name for f in files}):
-        if name not in in_site:
-            w.write(name, (downloads or {})[name])
+        if name not in in_site and _put(w, name, downloads, files):
             in_site.add(name)
     rows = [{"info": f, "present": f.name in in_site} for f in files]
     if len(charts) == 1:
@@ -237,6 +230,21 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
     w.write("style.css", (Path(__file__).parent.parent / "templates" / "style.css").read_bytes())
     w.write(".htaccess", HTACCESS)
     return pages
+
+
+def _put(w: Writer, name: str, downloads: Mapping[str, bytes | Path] | None,
+         files: Sequence[FileInfo]) -> bool:
+    """Put the download ``name`` into the site (from its bytes, or a copy of its file);
+    False if there is none."""
+    source = (downloads or {}).get(name)
+    if isinstance(source, Path):
+        digest = next((f.sha256 for f in files if f.name == name), None)
+        if digest is None:
+            return False
+        w.copy(name, source, digest)
+    elif source is not None:
+        w.write(name, source)
+    return source is not None
 
 
 def _listing(m: Model, terms: Iterable[Any], root: str = "../") -> list[dict[str, Any]]:
@@ -302,7 +310,7 @@ def resource_context(m: Model, term: Any, root: str,
         if p == RDF + "subject" and RDF + "Statement" in m.types.get(s, []):
             pred = m.values(s, RDF + "predicate")
             obj = m.values(s, RDF + "object")
-            asserted = bool(pred and obj and ox.Triple(term, pred[0], obj[0]) in m.triple_set)
+            asserted = bool(pred and obj and m.asserted(term, pred[0], obj[0]))
             statements.append({
                 "link": m.link(s, root) if isinstance(s, ox.NamedNode) else None,
                 "pred": m.link(pred[0], root) if pred else None,

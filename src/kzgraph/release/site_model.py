@@ -146,10 +146,21 @@ class Model:
         self.out: dict[Any, list[tuple[str, Any]]] = {}
         self.inc: dict[Any, list[tuple[Any, str]]] = {}
         self.types: dict[Any, list[str]] = {}
-        self.triple_set = set(rel.graph)
-        for t in rel.graph:  # canonical order: rdf:type first, then by predicate
+        # Where each subject's triples start in rel.graph (sorted: one run per subject), so
+        # that its triples are a slice, not new Triple objects.
+        self._first: dict[Any, int] | None = {}
+        previous = None
+        for i, t in enumerate(rel.graph):  # canonical order: rdf:type first, then by predicate
             s, p, o = t.subject, t.predicate.value, t.object
-            self.out.setdefault(s, []).append((p, o))
+            edges = self.out.get(s)
+            if edges is None:
+                edges = self.out[s] = []
+                if self._first is not None:
+                    self._first[s] = i
+            elif s != previous:  # not sorted by subject: no slices
+                self._first = None
+            previous = s
+            edges.append((p, o))
             if not isinstance(o, ox.Literal):
                 self.inc.setdefault(o, []).append((s, p))
             if p == RDF_TYPE and isinstance(o, ox.NamedNode):
@@ -320,16 +331,30 @@ class Model:
 
     # -- blank node closures -----------------------------------------------------------
 
+    def triples_of(self, node: Any) -> list[Any]:
+        """The triples whose subject is node (in the order of ``self.out[node]``)."""
+        edges = self.out.get(node)
+        if not edges:
+            return []
+        if self._first is None:
+            ox = self.ox
+            return [ox.Triple(node, ox.NamedNode(p), o) for p, o in edges]
+        start = self._first[node]
+        return self.rel.graph[start:start + len(edges)]
+
+    def asserted(self, s: Any, p: Any, o: Any) -> bool:
+        return (p.value, o) in self.out.get(s, ())
+
     def closure(self, term: Any) -> list[Any]:
         """The triples of term and of the blank nodes it reaches (its CBD)."""
-        ox = self.ox
+        blank = self.ox.BlankNode
         out: list[Any] = []
         stack, seen = [term], {term}
         while stack:
             node = stack.pop()
-            for p, o in self.out.get(node, ()):
-                out.append(ox.Triple(node, ox.NamedNode(p), o))
-                if isinstance(o, ox.BlankNode) and o not in seen:
+            out += self.triples_of(node)
+            for _p, o in self.out.get(node, ()):
+                if isinstance(o, blank) and o not in seen:
                     seen.add(o)
                     stack.append(o)
         return out

@@ -1,0 +1,89 @@
+"""The resource pages of the site, rendered in this process or, for a large site on a machine
+with a second CPU, in forked worker processes.
+
+Each page (with its four documents and type map) depends on the release's indexes alone, so
+pages can be rendered in any order by any process: the workers inherit the parent's
+indexes by ``fork`` (nothing is pickled but the page names going in and the checksums of
+the files written coming out) and write their files themselves. Where ``fork`` is missing
+(Windows, macOS's default) or one CPU is all there is, the pages are rendered here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from kzgraph import progress
+from kzgraph.release.folder import Writer
+
+#: A site with fewer pages is rendered in this process (a fork costs more than it saves).
+PARALLEL_FROM = 1000
+
+#: Pages handed to a worker at a time (small enough to balance the load, large enough that
+#: the hand-over costs nothing).
+CHUNK = 100
+
+RenderPage = Callable[[str, str, Writer], None]
+
+# What the workers render with, set in the parent just before it forks.
+_work: tuple[RenderPage, Any] | None = None
+
+
+def _workers(pages: int) -> int:
+    import multiprocessing
+
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if pages < PARALLEL_FROM or (cpus or 1) < 2 or \
+            "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    return min(cpus or 1, 4)
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl-C reaches the whole process group: the parent stops the workers."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _render_chunk(chunk: Sequence[tuple[str, str]]) -> tuple[int, dict[str, str]]:
+    """In a worker: render the pages of chunk; (pages, path -> SHA-256 of the files)."""
+    assert _work is not None
+    render, folder = _work
+    with Writer(folder) as writer:
+        for iri, path in chunk:
+            render(iri, path, writer)
+    return len(chunk), writer.digests
+
+
+def render_pages(items: Sequence[tuple[str, str]], render: RenderPage, w: Writer,
+                 total: int) -> int:
+    """render(iri, path, writer) for every (iri, path) of items; progress as "pages
+    written" of total. Returns the number of pages rendered."""
+    global _work
+    workers = _workers(len(items))
+    if not workers:
+        for done, (iri, path) in enumerate(items, 1):
+            render(iri, path, w)
+            progress.step("pages written", done, total)
+        return len(items)
+    import multiprocessing
+    import warnings
+
+    chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+    done = 0
+    _work = (render, w.folder)
+    try:
+        with warnings.catch_warnings():  # 3.12+ warns of fork beside threads; none of them
+            warnings.simplefilter("ignore", DeprecationWarning)  # is used in the workers
+            pool = multiprocessing.get_context("fork").Pool(workers,
+                                                            initializer=_ignore_interrupts)
+        with pool:
+            for count, digests in pool.imap_unordered(_render_chunk, chunks):
+                w.digests.update(digests)
+                done += count
+                progress.step("pages written", done, total)
+    finally:
+        _work = None
+    return done
