@@ -145,8 +145,8 @@ def _render(rel: Release, w: Writer, files: Sequence[FileInfo], present: set[str
         ctx["files"] = {ext: f"{name}.{ext}" for ext in RDF_EXTS}
         w.write(path, resource_tpl.render(**common, **ctx, root=root))
 
-    items = [(iri, path) for iri, path in sorted(m.pages.items()) if iri != ONTOLOGY_IRI]
-    pages += render_pages(items, resource_page, w, len(m.pages))
+    resources = [(iri, path) for iri, path in sorted(m.pages.items()) if iri != ONTOLOGY_IRI]
+    pages += render_pages(resources, resource_page, w, len(m.pages))
 
     # -- ontology ----------------------------------------------------------------------
     for part, triples in (("ontology", rel.ontology), ("shapes", rel.shapes)):
