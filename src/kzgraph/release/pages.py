@@ -41,10 +41,13 @@ def _workers(pages: int) -> int:
 
 
 def _ignore_interrupts() -> None:
-    """Ctrl-C reaches the whole process group: the parent stops the workers."""
+    """Ctrl-C reaches the whole process group: the parent stops the workers, with SIGTERM,
+    which ends a worker quietly (not through the parent's handler it inherited by fork, which
+    would unwind it with a traceback)."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _render_chunk(chunk: Sequence[tuple[str, str]]) -> tuple[int, dict[str, str]]:
