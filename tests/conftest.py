@@ -19,6 +19,14 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 
 @pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache folder of the test's own (KZGRAPH_CACHE), empty at the start."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("KZGRAPH_CACHE", str(folder))
+    return folder
+
+
+@pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
 

@@ -15,13 +15,6 @@ TTL = "@prefix ex: <http://example.org/> .\n" + "".join(
     f'ex:s{i} ex:p "value {i}" ; ex:q ex:s{i + 1} .\n' for i in range(2000))
 
 
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("KZGRAPH_CACHE", str(folder))
-    return folder
-
-
 def _data(tmp_path: Path) -> Path:
     path = tmp_path / "data.ttl"
     path.write_text(TTL, encoding="utf-8")

@@ -35,13 +35,6 @@ def _same(mine: ValidationReport, reference: ValidationReport) -> None:
     assert mine.to_json() == reference.to_json()  # messages, values and files too
 
 
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("KZGRAPH_CACHE", str(folder))
-    return folder
-
-
 def test_every_broken_fixture_as_plain_pyshacl(cache: Path) -> None:
     files = [FIXTURES / "_base.ttl", *BROKEN]
     reference = validate(files, engine="pyshacl")

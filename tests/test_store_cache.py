@@ -42,13 +42,6 @@ def _age(path: Path, seconds: float = 3600) -> None:
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("KZGRAPH_CACHE", str(folder))
-    return folder
-
-
-@pytest.fixture
 def no_racy_window(monkeypatch: pytest.MonkeyPatch) -> None:
     """Files written by the test are seconds old at most: let them be indexed. (What the
     window guarantees - a later change falls in a later tick of the file-system clock - the
