@@ -63,6 +63,53 @@ def test_a_signal_during_build(bundle: Path, tmp_path: Path, sig: int, code: int
     assert not out.exists()
 
 
+_STOP_WHILE_FORKING = """
+import os, signal, sys
+from pathlib import Path
+from kzgraph.release import pages
+from kzgraph.release.folder import Writer
+
+pages._workers = lambda n: 2  # forked workers, whatever this machine has
+sent = []
+
+def stop() -> None:  # the signal lands inside fork's own hooks, as a Ctrl-C can
+    if not sent:
+        sent.append(1)
+        os.kill(os.getpid(), signal.SIG{name})
+
+os.register_at_fork(before=stop)
+
+def render(iri, path, writer):
+    writer.write(path, iri)
+
+items = [(f"urn:x:{{i}}", f"p{{i}}.txt") for i in range(50)]
+with Writer(Path(sys.argv[1])) as w:
+    try:
+        pages.render_pages(items, render, w, len(items))
+    except {error}:
+        print("stopped")
+        sys.exit(3)
+print("went on")
+"""
+
+
+@pytest.mark.parametrize(("name", "error"), [("INT", "KeyboardInterrupt"),
+                                             ("TERM", "SystemExit")])
+def test_a_signal_while_the_page_workers_fork_stops_the_build(tmp_path: Path, name: str,
+                                                             error: str) -> None:
+    """A stop that comes while the pool forks is raised once the pool exists (and
+    terminates it), not lost in fork's hooks with the build going on."""
+    script = _STOP_WHILE_FORKING.format(name=name, error=error)
+    prelude = ("import signal; signal.signal(signal.SIGTERM, "
+               "lambda *a: (_ for _ in ()).throw(SystemExit(143)))\n")
+    res = subprocess.run([sys.executable, "-c", prelude + script, str(tmp_path)],
+                         capture_output=True, text=True, timeout=120,
+                         preexec_fn=functools.partial(signal.signal, signal.SIGINT,
+                                                      signal.SIG_DFL))
+    assert (res.returncode, res.stdout) == (3, "stopped\n"), res.stderr
+    assert "Exception ignored" not in res.stderr
+
+
 def test_abandoned_temporary_folders_are_removed(tmp_path: Path) -> None:
     from kzgraph.release import new_temp_dir
 

@@ -40,14 +40,24 @@ def _workers(pages: int) -> int:
     return min(cpus or 1, 4)
 
 
+def _stops() -> set[Any]:
+    """Held back while the pool forks: a stop handled inside fork's own hooks (as logging's
+    lock release) is reported as "Exception ignored" and lost, and the build would go on."""
+    import signal
+
+    return {signal.SIGINT, signal.SIGTERM}
+
+
 def _ignore_interrupts() -> None:
     """Ctrl-C reaches the whole process group: the parent stops the workers, with SIGTERM,
     which ends a worker quietly (not through the parent's handler it inherited by fork, which
-    would unwind it with a traceback)."""
+    would unwind it with a traceback). A worker starts with the stops the parent held back
+    while forking; a Ctrl-C waiting there is dropped by SIG_IGN, not delivered."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _stops())
 
 
 def _render_chunk(chunk: Sequence[tuple[str, str]]) -> tuple[int, dict[str, str]]:
@@ -72,17 +82,25 @@ def render_pages(items: Sequence[tuple[str, str]], render: RenderPage, w: Writer
             progress.step("pages written", done, total)
         return len(items)
     import multiprocessing
+    import signal
     import warnings
 
     chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
     done = 0
     _work = (render, w.folder)
     try:
-        with warnings.catch_warnings():  # 3.12+ warns of fork beside threads; none of them
-            warnings.simplefilter("ignore", DeprecationWarning)  # is used in the workers
-            pool = multiprocessing.get_context("fork").Pool(workers,
-                                                            initializer=_ignore_interrupts)
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _stops())
+        try:
+            with warnings.catch_warnings():  # 3.12+ warns of fork beside threads; none of
+                warnings.simplefilter("ignore", DeprecationWarning)  # them runs in a worker
+                pool = multiprocessing.get_context("fork").Pool(workers,
+                                                                initializer=_ignore_interrupts)
+        except BaseException:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            raise
         with pool:
+            # a stop that came while forking is raised here, and the pool is terminated
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
             for count, digests in pool.imap_unordered(_render_chunk, chunks):
                 w.digests.update(digests)
                 done += count
