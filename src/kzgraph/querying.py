@@ -12,7 +12,10 @@ How parameters reach a query (never by formatting a value into the query text)
    * ``engine="rdflib"``: ``Graph.query(text, initBindings={var: term})`` - the query text is
      not touched.
    * ``engine="oxigraph"`` (default) and remote endpoints: ``VALUES ?var { term }`` clauses are
-     inserted as the first elements of the query's WHERE group. The terms in it are
+     inserted as the first elements of the query's WHERE group, and of each sub-SELECT's
+     WHERE group that uses ``?var`` without projecting it or giving it a value itself (there
+     too the name means the parameter, as grlc's substitution and rdflib's initBindings
+     read it). The terms in it are
      written by pyoxigraph in N-Triples form (``<iri>`` with an IRI that cannot contain
      ``<>"{}|^`\\`` or spaces; ``"..."`` with every ``"``, ``\\``, newline and control character
      escaped, then ``^^<datatype>`` or ``@lang``), so each one is exactly one RDF-term token
@@ -28,8 +31,8 @@ How parameters reach a query (never by formatting a value into the query text)
    both engines (VALUES vs initBindings) and on Virtuoso and require equal results.
 
    Because the VALUES block joins the WHERE group, a parameter should be used at the top level
-   of the WHERE clause (triple patterns, FILTERs, OPTIONALs) - not only inside a sub-SELECT that
-   does not project it, nor in a FILTER of a UNION branch or MINUS that does not bind it.
+   of the WHERE clause (triple patterns, FILTERs, OPTIONALs) - not only inside a sub-SELECT,
+   nor in a FILTER of a UNION branch or MINUS that does not bind it.
 """
 
 from __future__ import annotations
