@@ -281,6 +281,56 @@ def test_inject_values_refuses_what_it_cannot_bind() -> None:
         inject_values("SELECT * WHERE { ?s ?p ?_x }", {"_x": Term.iri("x> } INSERT {")})
 
 
+def test_inject_values_reaches_a_subselect_that_uses_the_parameter() -> None:
+    """A parameter is one value wherever it is written (grlc's substitution, rdflib's
+    initBindings): a sub-SELECT using it gets its own VALUES, nested ones too."""
+    one = {"_x": Term.iri("https://x.org/")}
+    block = "VALUES ?_x { <https://x.org/> }"
+    text = inject_values("SELECT ?s WHERE { ?s ?p ?_x { SELECT ?s (COUNT(*) AS ?n) WHERE "
+                         "{ ?s ?q ?_x } GROUP BY ?s } }", one)
+    assert text == (f"SELECT ?s WHERE {{ {block}  ?s ?p ?_x {{ SELECT ?s (COUNT(*) AS ?n) "
+                    f"WHERE {{ {block}  ?s ?q ?_x }} GROUP BY ?s }} }}")
+    nested = inject_values("SELECT ?s WHERE { ?s ?p ?_x { SELECT ?s WHERE { ?s ?q ?o "
+                           "{ SELECT ?o WHERE { ?o ?r ?_x } } } } }", one)
+    assert nested.count(block) == 2 and f"{{ SELECT ?o WHERE {{ {block}" in nested
+
+
+@pytest.mark.parametrize("subselect", [
+    "SELECT ?s ?_x WHERE { ?s ?q ?_x }",               # projected: joined with the outer VALUES
+    "SELECT * WHERE { ?s ?q ?_x }",                    # projected by *
+    "SELECT ?s (?o AS ?_x) WHERE { ?s ?q ?o }",        # a value of its own
+    "SELECT ?s WHERE { ?s ?q ?o BIND(?o AS ?_x) }",
+    "SELECT ?s WHERE { VALUES ?_x { 1 } ?s ?q ?_x }",
+    "SELECT ?s WHERE { ?s ?q ?o }",                    # not used
+])
+def test_inject_values_leaves_a_subselect_where_the_name_is_not_the_parameter(
+        subselect: str) -> None:
+    text = inject_values(f"SELECT ?s WHERE {{ ?s ?p ?_x {{ {subselect} }} }}",
+                         {"_x": Term.iri("https://x.org/")})
+    assert text.count("VALUES ?_x { <https://x.org/> }") == 1
+    assert text.endswith(f"?s ?p ?_x {{ {subselect} }} }}")
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_a_parameter_in_a_subselect_means_the_same_on_both_engines(engine: str) -> None:
+    data = ("<https://x.org/s> <https://x.org/p> <https://x.org/a> , <https://x.org/b> .\n"
+            "<https://x.org/t> <https://x.org/p> <https://x.org/b> .\n")
+    text = ("SELECT ?s ?n WHERE { ?s <https://x.org/p> ?_v { SELECT ?s (COUNT(*) AS ?n) "
+            "WHERE { ?s <https://x.org/p> ?_v } GROUP BY ?s } } ORDER BY ?s")
+    if engine == "oxigraph":
+        import pyoxigraph
+        store = pyoxigraph.Store()
+        store.load(data.encode(), pyoxigraph.RdfFormat.TURTLE)
+        rows = [(r["s"].value, r["n"].value)
+                for r in store.query(inject_values(text, {"_v": Term.iri("https://x.org/a")}))]
+    else:
+        import rdflib
+        graph = rdflib.Graph().parse(data=data, format="turtle")
+        rows = [(str(r[0]), str(r[1])) for r in
+                graph.query(text, initBindings={"_v": rdflib.URIRef("https://x.org/a")})]
+    assert rows == [("https://x.org/s", "1")]  # not 2: the sub-SELECT counts ?_v = a only
+
+
 # --------------------------------------------------------------------------------------------
 # Ad-hoc SPARQL and syntax errors
 # --------------------------------------------------------------------------------------------

@@ -52,7 +52,8 @@ Rules for stored queries (tests/test_catalogue.py and the parity tests check the
 * ``#+ summary:``; every required parameter has a default (the tests and the expected results
   run each query as it is); a parameter is not projected (grlc writes its value into the text)
   and appears in a triple pattern or FILTER of the outer WHERE group (grlc does not see a
-  variable used only in BIND; kzgraph's VALUES does not reach into a sub-SELECT).
+  variable used only in BIND). A sub-SELECT may use it too, without projecting it: kzgraph
+  then puts the parameter's VALUES in that sub-SELECT as well, as grlc writes the value there.
 * Same answers on oxigraph, rdflib and Virtuoso: sort text with ``ORDER BY STR(?x)`` (Virtuoso
   orders long literals by a prefix) and make the order total; ``COALESCE(STR(?x), "")`` for
   an ORDER BY key that may be unbound (rdflib fails on it); no LIMIT without ORDER BY; cast
@@ -64,7 +65,7 @@ Rules for stored queries (tests/test_catalogue.py and the parity tests check the
 * Fast at scale (bench/query_times.py): the patterns that pin the country first, OPTIONALs
   last (pyoxigraph matches a required pattern after an OPTIONAL over the whole graph); no
   UNION branch or sub-SELECT that must be matched for every country (pyoxigraph evaluates
-  them before the join, and the parameter's VALUES does not reach into them).
+  them before the join): a sub-SELECT matches the country's parameter itself.
 """
 
 from __future__ import annotations
@@ -435,8 +436,8 @@ def iter_problems(stored: StoredQuery) -> Iterator[str]:
     if stored.parameters and span is None:
         yield "parameters need a WHERE { } clause (not CONSTRUCT WHERE's short form)"
     if span is not None:
-        # A VALUES block in the outer group does not reach into a sub-SELECT that does not
-        # project the variable (and grlc forbids projecting it).
+        # grlc does not see a parameter used only inside a sub-SELECT (and forbids projecting
+        # it), so the outer group must use it too.
         inside = subselect_ranges(toks, span)
         for p in stored.parameters:
             spots = [i for i, t in enumerate(toks) if t.kind == "var" and t.text[1:] == p.variable]

@@ -12,7 +12,10 @@ How parameters reach a query (never by formatting a value into the query text)
    * ``engine="rdflib"``: ``Graph.query(text, initBindings={var: term})`` - the query text is
      not touched.
    * ``engine="oxigraph"`` (default) and remote endpoints: ``VALUES ?var { term }`` clauses are
-     inserted as the first elements of the query's WHERE group. The terms in it are
+     inserted as the first elements of the query's WHERE group, and of each sub-SELECT's
+     WHERE group that uses ``?var`` without projecting it or giving it a value itself (there
+     too the name means the parameter, as grlc's substitution and rdflib's initBindings
+     read it). The terms in it are
      written by pyoxigraph in N-Triples form (``<iri>`` with an IRI that cannot contain
      ``<>"{}|^`\\`` or spaces; ``"..."`` with every ``"``, ``\\``, newline and control character
      escaped, then ``^^<datatype>`` or ``@lang``), so each one is exactly one RDF-term token
@@ -28,15 +31,15 @@ How parameters reach a query (never by formatting a value into the query text)
    both engines (VALUES vs initBindings) and on Virtuoso and require equal results.
 
    Because the VALUES block joins the WHERE group, a parameter should be used at the top level
-   of the WHERE clause (triple patterns, FILTERs, OPTIONALs) - not only inside a sub-SELECT that
-   does not project it, nor in a FILTER of a UNION branch or MINUS that does not bind it.
+   of the WHERE clause (triple patterns, FILTERs, OPTIONALs) - not only inside a sub-SELECT,
+   nor in a FILTER of a UNION branch or MINUS that does not bind it.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, get_args
 
@@ -51,7 +54,14 @@ from kzgraph.results import (
     from_oxigraph,
     from_rdflib,
 )
-from kzgraph.sparql_lexer import QueryForm, line_col, tokens, where_clause
+from kzgraph.sparql_lexer import (
+    QueryForm,
+    Token,
+    line_col,
+    subselect_ranges,
+    tokens,
+    where_clause,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
@@ -187,7 +197,8 @@ def check_syntax(text: str, where: str = "query") -> QueryForm:
 
 
 def inject_values(text: str, bindings: Mapping[str, Term]) -> str:
-    """``text`` with ``VALUES ?var { term }`` clauses first in its WHERE group.
+    """``text`` with ``VALUES ?var { term }`` clauses first in its WHERE group, and first in
+    the WHERE group of each sub-SELECT that uses ``?var`` (see :func:`_subselects_using`).
 
     The terms are N-Triples written by pyoxigraph; each is re-lexed and must be one term.
     Nothing else of the text changes (and no line break is added: parser positions still point
@@ -200,23 +211,78 @@ def inject_values(text: str, bindings: Mapping[str, Term]) -> str:
         raise ParameterError("this query has no WHERE { } group to bind parameters in "
                              "(CONSTRUCT WHERE's short form or DESCRIBE without WHERE)")
     open_i, close_i = span
-    clauses = []
+    clauses = {}
     for variable, term in bindings.items():
         if not re.fullmatch(r"[A-Za-z0-9_]+", variable):
             raise ParameterError(f"not a variable name: {variable!r}")
         written = term.n3()
         _check_single_term(written)
-        clauses.append(f"VALUES ?{variable} {{ {written} }}")
-    # One single-variable VALUES per parameter: Virtuoso 7.2 fails to compile a multi-variable
-    # VALUES row next to an OPTIONAL with a FILTER ("ssg_print_rvr_fixed_val(): no
-    # SPART_VARR_FIXED"); the join of one-row tables is the same solution.
-    block = " " + " ".join(clauses) + " "
+        clauses[variable] = f"VALUES ?{variable} {{ {written} }}"
     if open_i + 1 < close_i and toks[open_i + 1].is_keyword("SELECT"):
         # VALUES outside a sub-SELECT would not reach the variables inside it.
         raise ParameterError("parameters cannot be bound when the WHERE clause is a single "
                              "sub-SELECT; use them in the outer WHERE group")
-    open_at = toks[open_i].end
-    return text[:open_at] + block + text[open_at:]
+    # One single-variable VALUES per parameter: Virtuoso 7.2 fails to compile a multi-variable
+    # VALUES row next to an OPTIONAL with a FILTER ("ssg_print_rvr_fixed_val(): no
+    # SPART_VARR_FIXED"); the join of one-row tables is the same solution.
+    inserts = {toks[open_i].end: list(clauses.values())}
+    for group_open, names in _subselects_using(toks, span, set(clauses)).items():
+        inserts[toks[group_open].end] = [clauses[n] for n in names]
+    out = text
+    for at in sorted(inserts, reverse=True):
+        out = out[:at] + " " + " ".join(inserts[at]) + " " + out[at:]
+    return out
+
+
+def _subselects_using(toks: Sequence[Token], span: tuple[int, int],
+                      variables: set[str]) -> dict[int, list[str]]:
+    """The WHERE-group brace of each sub-SELECT that uses a parameter, with the parameters.
+
+    A parameter stands for one value wherever the query writes it, as grlc's substitution of
+    the text and rdflib's ``initBindings`` read it; a sub-SELECT does not see the outer
+    group's VALUES, so it gets its own. Not where the sub-SELECT projects the variable
+    (``?var``, ``*``: the join with the outer VALUES binds it already), nor where the query
+    gives it a value inside (``AS ?var``, a ``VALUES`` of its own): there the name is not
+    the parameter's. A use only inside a nested sub-SELECT is that one's."""
+    ranges = subselect_ranges(toks, span)
+    out: dict[int, list[str]] = {}
+    for start, end in ranges:
+        inner = where_clause(toks[start + 1:end])
+        if inner is None:
+            continue
+        group_open = start + 1 + inner[0]
+        head = toks[start + 2:group_open]
+        if any(t.kind == "punct" and t.text == "*" for t in head[:1]):
+            continue
+        projected = _plain_projection(head)
+        nested = [(a, b) for a, b in ranges if start < a and b < end]
+        own = [t for i, t in enumerate(toks[group_open:end], group_open)
+               if not any(a <= i <= b for a, b in nested)]
+        used = {t.text[1:] for t in own if t.kind == "var"} & variables
+        body = toks[start + 1:end]
+        assigned = {body[j].text[1:] for j in range(1, len(body))
+                    if body[j].kind == "var" and body[j - 1].is_keyword("AS")}
+        for j, tok in enumerate(body):
+            if tok.is_keyword("VALUES"):
+                stop = next((k for k in range(j, len(body)) if body[k].text == "{"), len(body))
+                assigned |= {t.text[1:] for t in body[j:stop] if t.kind == "var"}
+        names = sorted(used - projected - assigned)
+        if names:
+            out[group_open] = names
+    return out
+
+
+def _plain_projection(head: Sequence[Token]) -> set[str]:
+    """The variables a SELECT head projects as they are (outside parentheses)."""
+    depth, out = 0, set()
+    for tok in head:
+        if tok.kind == "punct" and tok.text == "(":
+            depth += 1
+        elif tok.kind == "punct" and tok.text == ")":
+            depth -= 1
+        elif tok.kind == "var" and depth == 0:
+            out.add(tok.text[1:])
+    return out
 
 
 def _check_single_term(written: str) -> None:
