@@ -195,6 +195,11 @@ class Writer:
         name, future = self._pending.popleft()
         self.digests[name] = future.result()
 
+    def flush(self) -> None:
+        """Wait for every write so far; raise the first error."""
+        while self._pending:
+            self._finish_one()
+
     def close(self) -> None:
         """Wait for every write; raise the first error."""
         try:
