@@ -58,16 +58,35 @@ def _added_files(out: Path) -> list[str]:
                   if rel not in listed and rel != SUMS)
 
 
+def files_under(folder: Path) -> list[str]:
+    """The files under folder (as ``Path.rglob`` finds them: symbolic links to files
+    included, linked folders not entered), relative '/'-separated paths in the order of
+    their parts. From the folder entries' types, without a stat per file (at N = 100 the
+    release holds 108,000 files)."""
+    found: list[tuple[str, ...]] = []
+
+    def walk(path: str, parts: tuple[str, ...]) -> None:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.is_file():
+                    found.append((*parts, entry.name))
+                elif entry.is_dir() and not entry.is_symlink():
+                    walk(entry.path, (*parts, entry.name))
+
+    walk(str(folder), ())
+    return ["/".join(parts) for parts in sorted(found)]
+
+
 def write_sums(folder: Path, digests: Mapping[str, str] | None = None) -> None:
     """SHA256SUMS of every file under folder (sorted paths, `sha256sum -c` format);
     ``digests``: path -> SHA-256 of the files just written, so that they are not read back."""
     lines = []
     known = digests or {}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        rel = path.relative_to(folder).as_posix()
+    for rel in files_under(folder):
         if rel == SUMS:
             continue
-        digest = known.get(str(path)) or hashlib.sha256(path.read_bytes()).hexdigest()
+        path = os.path.join(folder, rel)
+        digest = known.get(path) or hashlib.sha256(Path(path).read_bytes()).hexdigest()
         lines.append(f"{digest}  {rel}\n")
     tmp = folder / (SUMS + ".tmp")
     tmp.write_text("".join(lines), encoding="utf-8")
