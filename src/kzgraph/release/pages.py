@@ -73,8 +73,7 @@ def _render_chunk(chunk: Sequence[tuple[str, str]]) -> tuple[int, dict[str, str]
     render, folder = _work
     files = [file for iri, path in chunk for file in render(iri, path)]
     with Writer(folder) as writer:
-        for rel_path, data in files:
-            writer.write(rel_path, data)
+        writer.write_all(files)
     return len(chunk), writer.digests
 
 
@@ -92,8 +91,7 @@ def render_pages(items: Sequence[tuple[str, str]], render: RenderPage, w: Writer
                 files += render(iri, path)
                 done += 1
                 progress.step("pages written", done, total)
-            for rel_path, data in files:
-                w.write(rel_path, data)
+            w.write_all(files)
             w.flush()
         return len(items)
     import multiprocessing
