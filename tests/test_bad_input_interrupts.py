@@ -81,8 +81,8 @@ def stop() -> None:  # the signal lands inside fork's own hooks, as a Ctrl-C can
 
 os.register_at_fork(before=stop)
 
-def render(iri, path, writer):
-    writer.write(path, iri)
+def render(iri, path):
+    return [(path, iri)]
 
 items = [(f"urn:x:{{i}}", f"p{{i}}.txt") for i in range(50)]
 with Writer(Path(sys.argv[1])) as w:

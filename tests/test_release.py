@@ -24,6 +24,7 @@ from kzgraph.release import (
     build,
     bundle_files,
     canonical_triples,
+    files_under,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "release"
@@ -262,6 +263,21 @@ def test_sha256sums_verify(built: Path) -> None:
         res = subprocess.run(["sha256sum", "--check", "--strict", "--quiet", SUMS], cwd=built,
                              capture_output=True, text=True)
         assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_files_under_lists_what_rglob_lists_in_its_order(tmp_path: Path) -> None:
+    """SHA256SUMS's order: by path parts ("a/b" before "a-b/c", though '-' < '/')."""
+    for name in ("a/b", "a-b/c", "a/z/y", "B", "c.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name, encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "link-to-file").symlink_to(tmp_path / "c.txt")
+    (tmp_path / "link-to-folder").symlink_to(tmp_path / "a")
+    (tmp_path / "dangling").symlink_to(tmp_path / "missing")
+    expected = [p.relative_to(tmp_path).as_posix()
+                for p in sorted(p for p in tmp_path.rglob("*") if p.is_file())]
+    assert files_under(tmp_path) == expected
+    assert expected == ["B", "a/b", "a/z/y", "a-b/c", "c.txt", "link-to-file"]
 
 
 # ---------------------------------------------------------------------------------------

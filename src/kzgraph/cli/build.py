@@ -80,12 +80,12 @@ def _timed(make: Callable[[], Path], describe: Callable[[Path], str]) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from kzgraph.release import build
+    from kzgraph.release import build, files_under
 
     return _timed(
         lambda: build(args.out, sparql_endpoint=args.sparql_endpoint,
                       download_base=args.download_base, force=args.force),
-        lambda out: f"{sum(1 for p in out.rglob('*') if p.is_file())} files")
+        lambda out: f"{len(files_under(out))} files")
 
 
 def run_site(args: argparse.Namespace) -> int:

@@ -68,6 +68,7 @@ from kzgraph.release.folder import (  # noqa: F401 - re-exported
     MARKER,
     SUMS,
     check_out_dir,
+    files_under,
     new_temp_dir,
     swap_into_place,
     write_sums,

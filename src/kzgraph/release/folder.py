@@ -11,7 +11,7 @@ import re
 import shutil
 import tempfile
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -58,16 +58,35 @@ def _added_files(out: Path) -> list[str]:
                   if rel not in listed and rel != SUMS)
 
 
+def files_under(folder: Path) -> list[str]:
+    """The files under folder (as ``Path.rglob`` finds them: symbolic links to files
+    included, linked folders not entered), relative '/'-separated paths in the order of
+    their parts. From the folder entries' types, without a stat per file (at N = 100 the
+    release holds 108,000 files)."""
+    found: list[tuple[str, ...]] = []
+
+    def walk(path: str, parts: tuple[str, ...]) -> None:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.is_file():
+                    found.append((*parts, entry.name))
+                elif entry.is_dir() and not entry.is_symlink():
+                    walk(entry.path, (*parts, entry.name))
+
+    walk(str(folder), ())
+    return ["/".join(parts) for parts in sorted(found)]
+
+
 def write_sums(folder: Path, digests: Mapping[str, str] | None = None) -> None:
     """SHA256SUMS of every file under folder (sorted paths, `sha256sum -c` format);
     ``digests``: path -> SHA-256 of the files just written, so that they are not read back."""
     lines = []
     known = digests or {}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        rel = path.relative_to(folder).as_posix()
+    for rel in files_under(folder):
         if rel == SUMS:
             continue
-        digest = known.get(str(path)) or hashlib.sha256(path.read_bytes()).hexdigest()
+        path = os.path.join(folder, rel)
+        digest = known.get(path) or hashlib.sha256(Path(path).read_bytes()).hexdigest()
         lines.append(f"{digest}  {rel}\n")
     tmp = folder / (SUMS + ".tmp")
     tmp.write_text("".join(lines), encoding="utf-8")
@@ -148,6 +167,10 @@ def _write_file(path: str, data: bytes, digest: str | None) -> str:
     return digest or hashlib.sha256(data).hexdigest()
 
 
+def _write_files(files: Sequence[tuple[str, bytes]]) -> list[str]:
+    return [_write_file(path, data, None) for path, data in files]
+
+
 def _copy_file(path: str, source: Path, digest: str) -> str:
     shutil.copyfile(source, path)
     return digest
@@ -169,31 +192,62 @@ class Writer:
         self.digests = {} if digests is None else digests
         self._made: set[Path] = set()
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="kzgraph-write")
-        self._pending: deque[tuple[str, Future[str]]] = deque()
+        self._threads = threads
+        # (path, future of its SHA-256) or (paths, future of their SHA-256s)
+        self._pending: deque[tuple[str | list[str], Future[Any]]] = deque()
 
     def write(self, rel_path: str, data: bytes | str, digest: str | None = None) -> None:
         """Write data (text as UTF-8) to rel_path; ``digest``: its SHA-256, if known."""
         payload = data.encode("utf-8") if isinstance(data, str) else data
         self._submit(rel_path, _write_file, payload, digest)
 
+    def write_all(self, files: Sequence[tuple[str, bytes | str]]) -> None:
+        """write(rel_path, data) for every (rel_path, data) of files, a share of them per
+        thread: a task per file costs more than writing a small file (at N = 100 most of
+        the 108,000 files are a few kB)."""
+        named = [(self._path(rel_path),
+                  data.encode("utf-8") if isinstance(data, str) else data)
+                 for rel_path, data in files]
+        share = -(-len(named) // self._threads) if named else 1
+        for i in range(0, len(named), share):
+            batch = named[i:i + share]
+            self._pending.append(([name for name, _ in batch],
+                                  self._pool.submit(_write_files, batch)))
+        self._bound()
+
     def copy(self, rel_path: str, source: Path, digest: str) -> None:
         """Copy the file source (whose SHA-256 is digest) to rel_path."""
         self._submit(rel_path, _copy_file, source, digest)
 
-    def _submit(self, rel_path: str, fn: Callable[..., str], *args: Any) -> None:
+    def _path(self, rel_path: str) -> str:
+        """The path of rel_path, its folder made."""
         path = self.folder / rel_path
         parent = path.parent
         if parent not in self._made:
             parent.mkdir(parents=True, exist_ok=True)
             self._made.add(parent)
-        name = str(path)
+        return str(path)
+
+    def _submit(self, rel_path: str, fn: Callable[..., str], *args: Any) -> None:
+        name = self._path(rel_path)
         self._pending.append((name, self._pool.submit(fn, name, *args)))
+        self._bound()
+
+    def _bound(self) -> None:
         while len(self._pending) > self.PENDING:
             self._finish_one()
 
     def _finish_one(self) -> None:
         name, future = self._pending.popleft()
-        self.digests[name] = future.result()
+        if isinstance(name, str):
+            self.digests[name] = future.result()
+        else:
+            self.digests.update(zip(name, future.result(), strict=True))
+
+    def flush(self) -> None:
+        """Wait for every write so far; raise the first error."""
+        while self._pending:
+            self._finish_one()
 
     def close(self) -> None:
         """Wait for every write; raise the first error."""

@@ -25,7 +25,7 @@ file:// does not resolve a folder to its index.html.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -125,7 +125,7 @@ def _render(rel: Release, w: Writer, files: Sequence[FileInfo], present: set[str
         if isinstance(s, ox.NamedNode) and "#" in s.value and s.value.startswith(BASE):
             hash_terms.setdefault(s.value.split("#", 1)[0], []).append(s)
 
-    def resource_page(iri: str, path: str, w: Writer) -> None:
+    def resource_page(iri: str, path: str) -> Iterator[tuple[str, bytes | str]]:
         term = ox.NamedNode(iri)
         root = _root(path)
         ctx = resource_context(m, term, root, charts)
@@ -139,11 +139,11 @@ def _render(rel: Release, w: Writer, files: Sequence[FileInfo], present: set[str
             triples += m.closure(t)
         stem = path[: -len(".html")]
         for ext, data in documents(m, term, triples, subsets):
-            w.write(f"{stem}.{ext}", data)
-        w.write(f"{stem}.var", type_map(stem.rsplit("/", 1)[-1]))
+            yield f"{stem}.{ext}", data
+        yield f"{stem}.var", type_map(stem.rsplit("/", 1)[-1])
         name = quote(stem.rsplit("/", 1)[-1], safe="-._~")
         ctx["files"] = {ext: f"{name}.{ext}" for ext in RDF_EXTS}
-        w.write(path, resource_tpl.render(**common, **ctx, root=root))
+        yield path, resource_tpl.render(**common, **ctx, root=root)
 
     resources = [(iri, path) for iri, path in sorted(m.pages.items()) if iri != ONTOLOGY_IRI]
     pages += render_pages(resources, resource_page, w, len(m.pages))
