@@ -102,15 +102,16 @@ class _StoreView:
         return self._report.owner(self._engine.ox(node))
 
 
-
 class _BlankSubjects:
     """The part of a SourceMap that ValidationCache.focus reads: the subjects' keys (here only
-    the blank nodes', the ones it asks for)."""
+    those of the blank nodes no IRI links to, the ones whose owner it asks for: the owner of a
+    blank node an IRI links to is an IRI)."""
 
     def __init__(self, loaded: FileStore) -> None:
         self._store = loaded.store
 
     def subjects(self) -> list[str]:
         solutions: Any = self._store.query(
-            "SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER isBlank(?s) }")
+            "SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER (isBlank(?s) && "
+            "NOT EXISTS { GRAPH ?h { ?x ?q ?s } FILTER isIRI(?x) }) }")
         return [f"_:{row[0].value}" for row in solutions]
