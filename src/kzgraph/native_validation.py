@@ -35,7 +35,9 @@ def validate_native(files: list[Path], shapes_graph: rdflib.Graph, shape_files: 
         from kzgraph.validation_cache import ValidationCache
 
         cache = ValidationCache([p for p in files if p not in fixed], fixed)
-    loaded = FileStore(files)
+    # After an edit, the files in the store kept between runs, the changed ones replaced; a
+    # full run (quicker on an in-memory store) fills that store for the next run.
+    loaded = FileStore(files, kept=cache is not None and cache.incremental)
     engine = NativeEngine(loaded.store, model, written=loaded.as_written)
     report = NativeReport(engine, loaded, list(loaded.prefixes.items()))
     only: set[Any] | None = None
@@ -64,6 +66,7 @@ def validate_native(files: list[Path], shapes_graph: rdflib.Graph, shape_files: 
     results = stable_blank_nodes(results)
     if cache is not None:
         cache.save([r.to_dict() for r in results], _store.SourceMap())
+        loaded.keep()
     prefixes = {p: str(ns) for p, ns in shapes_graph.namespaces()}
     prefixes.update(loaded.prefixes)
     return ValidationReport(
@@ -108,10 +111,7 @@ class _BlankSubjects:
     blank node an IRI links to is an IRI)."""
 
     def __init__(self, loaded: FileStore) -> None:
-        self._store = loaded.store
+        self._loaded = loaded
 
     def subjects(self) -> list[str]:
-        solutions: Any = self._store.query(
-            "SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER (isBlank(?s) && "
-            "NOT EXISTS { GRAPH ?h { ?x ?q ?s } FILTER isIRI(?x) }) }")
-        return [f"_:{row[0].value}" for row in solutions]
+        return [f"_:{node.value}" for node in self._loaded.loose_blank_nodes()]
