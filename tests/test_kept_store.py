@@ -146,3 +146,21 @@ def test_a_broken_edit_is_reported_and_changes_nothing(data: Path, cache: Path) 
     assert _manifest(cache) == before
     (data / EDITED).write_text(good, encoding="utf-8")
     _same(validate([data], incremental=True), first)
+
+
+def test_runs_at_once_all_end_with_the_same_report(data: Path, cache: Path) -> None:
+    import os
+
+    validate([data], incremental=True)
+    _edit(data, "<https://example.org/x> <https://example.org/p> 1 .")
+    command = [sys.executable, "-m", "kzgraph", "validate", "--incremental", "--format", "json",
+               str(data)]
+    env = {**os.environ, "KZGRAPH_CACHE": str(cache)}
+    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(3)]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [1, 1, 1]  # the fixtures do not conform
+    assert len({out for out, _ in outputs}) == 1
+    assert all("Traceback" not in err for _, err in outputs)
+    assert json.loads(outputs[0][0]) == json.loads(validate([data]).to_json())
+    assert _manifest(cache)["state"] == "ok"
