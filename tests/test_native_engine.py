@@ -70,6 +70,11 @@ ex:ObjectsShape a sh:NodeShape ; sh:targetObjectsOf ex:q ; sh:nodeKind sh:BlankN
 ex:NodeTargetShape a sh:NodeShape ; sh:targetNode ex:n1 , ex:a ;
     sh:property [ sh:path ex:p ; sh:minCount 1 ; sh:message "n1 needs a p"@en ] .
 
+ex:MinusTargetShape a sh:NodeShape ;
+    sh:target [ a sh:SPARQLTarget ; sh:select '''SELECT ?this WHERE {{ ?this <{EX}q> ?v .
+        MINUS {{ ?this a <{EX}Thing> }} FILTER NOT EXISTS {{ ?this <{EX}r> <{EX}a> }} }}''' ] ;
+    sh:property [ sh:path ex:label ; sh:maxCount 1 ; sh:severity sh:Info ] .
+
 ex:SparqlTargetShape a sh:NodeShape ;
     sh:target [ a sh:SPARQLTarget ; sh:select "SELECT ?this WHERE {{ ?this <{EX}r> <{EX}b> }}" ] ;
     sh:property [ sh:path ex:label ; sh:minCount 1 ] ;
@@ -211,6 +216,11 @@ def test_a_sparql_constraint_runs_once_over_the_graph_only_where_that_is_the_sam
     assert not batch("SELECT ?value WHERE { $this <p> ?value }")  # $this not projected
     assert not batch("SELECT $this WHERE { { SELECT $this WHERE { $this <p> ?v } } }")
     assert not batch("SELECT $this WHERE { BIND (<x> AS $this) }")
+    # a SPARQL target is not pre-bound: the rows of ?this are those of a join
+    assert batch("SELECT ?this WHERE { ?this <p> ?v MINUS { ?this a <t> } }", target=True)
+    assert batch("SELECT ?this WHERE { ?this <p> ?v FILTER NOT EXISTS { ?this a ?t } }",
+                 target=True)
+    assert not batch("SELECT ?this WHERE { BIND (<x> AS ?this) }", target=True)
 
 
 @pytest.mark.parametrize("extra", [

@@ -229,10 +229,11 @@ class NativeEngine:
             nodes.update(n for n in only if next(store.quads_for_pattern(None, predicate, n, None),
                                                  None))
         for target in shape.sparql_targets:
-            nodes.update(row["this"] for row in self._among(target.text, only))
+            nodes.update(row["this"] for row in self._among(target.text, only, target=True))
         return nodes
 
-    def _among(self, text: str, nodes: Iterable[Any]) -> list[dict[str, Any]]:
+    def _among(self, text: str, nodes: Iterable[Any], *, target: bool = False
+               ) -> list[dict[str, Any]]:
         """The rows of a SELECT projecting ?this, for these values of ?this only: one query with
         ``VALUES ?this`` where that means the same (see _batchable); the blank nodes, which a
         query cannot name, reached from a neighbour it can (see _anchored); else one bound query
@@ -241,7 +242,7 @@ class NativeEngine:
         blank = self._ox.BlankNode
         written = [n for n in wanted if not isinstance(n, blank)]
         rows: list[dict[str, Any]] = []
-        if _batchable(text):
+        if _batchable(text, target=target):
             for start in range(0, len(written), 1000):
                 values = " ".join(str(n) for n in written[start:start + 1000])
                 rows.extend(_rows(self._query(_inject(text, f"VALUES ?this {{ {values} }}"))))
@@ -539,10 +540,14 @@ def _anchorable(text: str) -> bool:
     return not _COUNTED.search(text) and "kzgraph_anchor" not in text
 
 
-def _batchable(text: str) -> bool:
+def _batchable(text: str, *, target: bool = False) -> bool:
+    """Whether ``VALUES ?this``, first in the WHERE clause, gives the rows of ?this bound to
+    those values. For a SPARQL-based constraint, $this is bound before the query runs, also
+    inside EXISTS and MINUS, where a join means something else; a SPARQL target is run as it
+    is, its rows then kept by ?this, which the join does in one go."""
     if _RISKY.search(text):
         return False
-    for match in _NESTED.finditer(text):
+    for match in () if target else _NESTED.finditer(text):
         depth, i = 1, match.end()
         while depth and i < len(text):
             depth += {"{": 1, "}": -1}.get(text[i], 0)
