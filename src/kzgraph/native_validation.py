@@ -1,6 +1,7 @@
 """Validation with the native engine (kzgraph.shacl_native): the files in a pyoxigraph store,
 the report as pySHACL would give it, and, with ``incremental``, only what an edit touches
-validated again (the bookkeeping of kzgraph.validation_cache, asked of the store).
+validated again (the bookkeeping of kzgraph.validation_cache, asked of the store), on the store
+kept on disk between such runs (kzgraph.kept_store).
 """
 
 from __future__ import annotations
