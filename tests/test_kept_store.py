@@ -126,8 +126,8 @@ def test_a_store_another_run_holds_is_not_waited_for(
         opened.clear()
         mine = validate([data], incremental=True)
         assert time.monotonic() - started < 50  # it did not wait for the other run
-        assert opened == [False, False]  # in memory; and the store was not written either
-        assert "another kzgraph run is using" in capsys.readouterr().err
+        assert opened == [False]  # in memory, without waiting; nor does it write the store
+        assert capsys.readouterr().err.count("another kzgraph run is using") == 1
     finally:
         holder.kill()
         holder.wait()

@@ -50,6 +50,7 @@ class FileStore:
         self._originals: dict[int, dict[Any, Any]] = {}
         self._counts: tuple[int, int] | None = None
         opened = None
+        self._kept = kept  # asked for: keep() need not try again
         if kept:
             from kzgraph.kept_store import open_kept
 
@@ -100,7 +101,7 @@ class FileStore:
         where the kept one must be filled again)."""
         from kzgraph.kept_store import open_kept
 
-        if self._counts is None:
+        if not self._kept:
             open_kept(self.paths, memory=self.store)
 
     def _graph_index(self, quad: Any) -> int:

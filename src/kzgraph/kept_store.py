@@ -217,6 +217,7 @@ def _update(store: Any, root: Path, manifest: dict[str, Any], paths: list[Path])
     files: dict[str, Any] = manifest["files"]
     wanted = {_key(p) for p in paths}
     parsed = []
+    touched = False
     for path in paths:
         entry = files.get(_key(path))
         if entry is not None and entry.get("stat") is not None and entry["stat"] == _stat(path):
@@ -226,12 +227,14 @@ def _update(store: Any, root: Path, manifest: dict[str, Any], paths: list[Path])
             manifest["next"] += 1
         scratch, new = _parse(path, graph)  # a broken file fails before any change
         if entry is not None and entry["sha"] == new["sha"]:
+            touched = touched or entry["stat"] != new["stat"]
             entry["stat"] = new["stat"]  # touched, not changed
             continue
         parsed.append((_key(path), scratch, new))
     gone = [name for name in files if name not in wanted]
     if not parsed and not gone:
-        _write(root, manifest)  # the stat data of touched files
+        if touched:
+            _write(root, manifest)  # the stat data of touched files
         return
     _write(root, {**manifest, "state": "updating"})
     for name in gone:
