@@ -85,6 +85,11 @@ class FileStore:
         for prefix, namespace in prefixes_of(path, data).items():
             self.prefixes.setdefault(prefix, namespace)
 
+    @property
+    def kept(self) -> bool:
+        """Whether the files are in the store kept on disk (kzgraph.kept_store)."""
+        return self._counts is not None
+
     def loose_blank_nodes(self) -> list[Any]:
         """The blank nodes that are a subject and that no IRI links to."""
         def ask(only: str) -> list[Any]:

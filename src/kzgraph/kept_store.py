@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
 
 _FORMAT = 1
+_PART = 50_000  # quads per bulk_extend
 _UNIQUE_TRIPLES = ("SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} "
                    "FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER (?h != <{g}>) }} }}")
 _UNIQUE_SUBJECTS = ("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} "
@@ -201,8 +203,11 @@ def _rebuild(store: Any, root: Path, paths: list[Path], memory: Any) -> dict[str
     resources = int(next(iter(memory.query(
         "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER isIRI(?s) }"
     )))[0].value)
-    # bulk_extend writes sorted tables directly (see kzgraph.store._fill_store)
-    store.bulk_extend(memory)
+    # bulk_extend writes sorted tables directly (see kzgraph.store._fill_store); in parts, as
+    # it holds what it is given in memory (N = 100: 157 MB more at once, 71 MB in parts)
+    quads = iter(memory)
+    while part := list(itertools.islice(quads, _PART)):
+        store.bulk_extend(part)
     store.flush()
     manifest = {"format": _FORMAT, "versions": _versions(), "state": "ok", "files": files,
                 "next": len(paths), "triples": triples, "resources": resources}

@@ -74,12 +74,15 @@ class NativeEngine:
     """Validates a pyoxigraph store (every named graph seen as one data graph)."""
 
     def __init__(self, store: pyoxigraph.Store, shapes: ShapesGraph,
-                 written: Callable[[Any, Any], Any] | None = None) -> None:
+                 written: Callable[[Any, Any], Any] | None = None, few: int = _FEW) -> None:
         """``written(literal, focus)``: the literal as the data writes it, where the store
-        keeps another (canonical) form; sh:pattern and the length constraints read it."""
+        keeps another (canonical) form; sh:pattern and the length constraints read it.
+        ``few``: up to this many focus nodes, each is asked of the store (on a store on disk,
+        where a query over the whole graph costs more, more nodes than in memory)."""
         import pyoxigraph as ox
 
         self._ox = ox
+        self._few = few
         self.store = store
         self.shapes = shapes
         self._pairs: dict[str, dict[Any, list[Any]]] = {}
@@ -199,7 +202,7 @@ class NativeEngine:
 
     def focus_nodes(self, shape: Shape, only: set[Any] | None = None) -> set[Any]:
         """The shape's focus nodes (among ``only``, when given)."""
-        if only is not None and len(only) <= _FEW:
+        if only is not None and len(only) <= self._few:
             return self._focus_among(shape, only)
         nodes: set[Any] = set()
         for cls in shape.target_classes:
@@ -308,7 +311,7 @@ class NativeEngine:
         for paths in uses:
             for path in paths:
                 pending[path] = pending.get(path, 0) + 1
-        self._per_node = only is not None and len(only) <= _FEW
+        self._per_node = only is not None and len(only) <= self._few
         for done, shape in enumerate(self.shapes.top, 1):
             results.extend(self.evaluate(shape, self.focus_nodes(shape, only)))
             for path in uses[done - 1]:
@@ -469,7 +472,7 @@ class NativeEngine:
                 fv: dict[Any, list[Any]]) -> list[RawResult]:
         focus = list(fv)
         rows: dict[Any, list[dict[str, Any]]] = {}
-        if len(focus) <= _FEW or not _batchable(query.text):
+        if len(focus) <= self._few or not _batchable(query.text):
             found = self._among(query.text, focus)
         else:
             wanted = set(focus)
