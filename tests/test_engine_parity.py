@@ -142,9 +142,50 @@ def test_shapes_or_ontology_changes_mean_a_full_run(
 def test_a_broken_cache_entry_means_a_full_run(tmp_path: Path, cache: Path) -> None:
     files = [FIXTURES / "_base.ttl", FIXTURES / "CountryShape--no-alpha-2.ttl"]
     first = validate(files, incremental=True)
-    for entry in (cache / "validation").iterdir():
+    for entry in (cache / "validation").glob("*.json"):
         entry.write_text('{"format": 1, "files": [', encoding="utf-8")
     assert validate(files, incremental=True).to_json() == first.to_json()
+
+
+def test_an_edit_whose_previous_description_is_gone_means_a_full_run(
+        tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    for fixture in (FIXTURES / "_base.ttl", FIXTURES / "IntervalShape--no-end.ttl"):
+        shutil.copy(fixture, data / fixture.name)
+    validate([data], incremental=True)
+    calls = _spy(monkeypatch, "native")
+    for described in (cache / "validation" / "described").iterdir():
+        described.write_text("[", encoding="utf-8")  # damaged, or removed by another run
+    edited = data / "IntervalShape--no-end.ttl"
+    edited.write_text(_fixed(edited.read_text(encoding="utf-8")), encoding="utf-8")
+    _same(validate([data], incremental=True), validate([data], incremental=False))
+    assert calls[0] is None  # a full run: what the edit changed cannot be told
+    calls.clear()
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    _same(validate([data], incremental=True), validate([data], incremental=False))
+    assert calls[0] is not None  # that run kept what the files describe again
+
+
+def test_unchanged_files_are_not_read_again(
+        tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kzgraph import store, validation_cache
+
+    monkeypatch.setattr(store, "RACY_NS", 0)  # the files were just written
+    data = tmp_path / "data"
+    data.mkdir()
+    for fixture in (FIXTURES / "_base.ttl", FIXTURES / "IntervalShape--no-end.ttl"):
+        shutil.copy(fixture, data / fixture.name)
+    first = validate([data], incremental=True)
+    hashed: list[Path] = []
+    real = validation_cache._sha
+    monkeypatch.setattr(validation_cache, "_sha", lambda p: hashed.append(p) or real(p))
+    assert validate([data], incremental=True).to_json() == first.to_json()
+    assert not set(hashed) & set(data.iterdir())
+    edited = data / "IntervalShape--no-end.ttl"
+    edited.write_text(_fixed(edited.read_text(encoding="utf-8")), encoding="utf-8")
+    _same(validate([data], incremental=True), validate([data], incremental=False))
+    assert set(hashed) & set(data.iterdir()) == {edited}
 
 
 def test_outside_the_tested_pyshacl_range_plain_pyshacl_runs(

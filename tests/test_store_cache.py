@@ -46,7 +46,7 @@ def no_racy_window(monkeypatch: pytest.MonkeyPatch) -> None:
     """Files written by the test are seconds old at most: let them be indexed. (What the
     window guarantees - a later change falls in a later tick of the file-system clock - the
     tests ensure by waiting a tick, :func:`_next_tick`, before changing a file.)"""
-    monkeypatch.setattr(store, "_RACY_NS", 0)
+    monkeypatch.setattr(store, "RACY_NS", 0)
 
 
 def _next_tick() -> None:

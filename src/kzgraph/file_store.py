@@ -24,7 +24,11 @@ from kzgraph.rdf_files import (
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
 
-_GRAPH = "urn:kzgraph:file:"
+GRAPH = "urn:kzgraph:file:"  # and the load index, or a file's number in the kept store
+#: The blank nodes that are a subject and that no IRI links to (blank nodes are a file's own: no
+#: other graph can link to them), whose owner an incremental run asks for; or their graphs.
+LOOSE = ("SELECT DISTINCT {what} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (isBlank(?s) && "
+         "NOT EXISTS {{ GRAPH ?g {{ ?x ?q ?s }} FILTER isIRI(?x) }}) {only} }}")
 _PLAIN = ("http://www.w3.org/2001/XMLSchema#string",
           "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
 # Prefix declarations of Turtle (@prefix and SPARQL-style PREFIX), for writing IRIs in reports.
@@ -32,16 +36,37 @@ _PREFIX = re.compile(rb"(?im)^\s*(?:@prefix|prefix)\s+([A-Za-z][\w.\-]*)?:\s*<([
 
 
 class FileStore:
-    """The files' triples (``store``, one named graph each) and what a report needs of them."""
+    """The files' triples (``store``, one named graph each) and what a report needs of them.
 
-    def __init__(self, paths: Iterable[PathArg]) -> None:
+    kept: use the store kept on disk between runs (kzgraph.kept_store), brought up to date with
+    the files that changed; in memory when another run has it or the cache folder cannot."""
+
+    def __init__(self, paths: Iterable[PathArg], *, kept: bool = False) -> None:
         import pyoxigraph as ox
 
         self.paths: list[Path] = expand_paths(paths)
         self.files = [display_path(p) for p in self.paths]
-        self.store: pyoxigraph.Store = ox.Store()
         self.prefixes: dict[str, str] = {}
         self._originals: dict[int, dict[Any, Any]] = {}
+        self._counts: tuple[int, int] | None = None
+        opened = None
+        self._kept = kept  # asked for: keep() need not try again
+        if kept:
+            from kzgraph.kept_store import open_kept
+
+            opened = open_kept(self.paths)
+        if opened is not None:
+            self.store: pyoxigraph.Store = opened.store
+            self._index = {graph: i for i, graph in enumerate(opened.graphs)}
+            for declared in opened.prefixes:
+                for prefix, namespace in declared.items():
+                    self.prefixes.setdefault(prefix, namespace)
+            self._counts = (opened.triples, opened.resources)
+            self._loose: list[str] | None = opened.loose
+            return
+        self._loose = None
+        self.store = ox.Store()
+        self._index = {f"{GRAPH}{i}": i for i in range(len(self.paths))}
         for index, (path, file) in enumerate(zip(self.paths, self.files, strict=True)):
             self._load(ox, index, path, file)
             progress.step("files loaded", index + 1, len(self.paths))
@@ -52,21 +77,41 @@ class FileStore:
             data = path.read_bytes()
             self.store.load(data, format=getattr(ox.RdfFormat, fmt.oxigraph),
                             base_iri=path.resolve().as_uri(),
-                            to_graph=ox.NamedNode(f"{_GRAPH}{index}"))
+                            to_graph=ox.NamedNode(f"{GRAPH}{index}"))
         except SyntaxError as exc:
             raise from_oxigraph_error(exc, path, fmt, file) from None
         except OSError as exc:
             raise read_error(exc, file) from None
-        if fmt.oxigraph == "TURTLE":
-            for prefix, namespace in _PREFIX.findall(data):
-                self.prefixes.setdefault((prefix or b"").decode(), namespace.decode())
-        else:  # other formats: their parser knows the prefixes
-            parser = ox.parse(data, format=getattr(ox.RdfFormat, fmt.oxigraph),
-                              base_iri=path.resolve().as_uri())
-            for _ in parser:
-                pass
-            for prefix, namespace in (parser.prefixes or {}).items():
-                self.prefixes.setdefault(prefix, namespace)
+        for prefix, namespace in prefixes_of(path, data).items():
+            self.prefixes.setdefault(prefix, namespace)
+
+    @property
+    def kept(self) -> bool:
+        """Whether the files are in the store kept on disk (kzgraph.kept_store)."""
+        return self._counts is not None
+
+    def loose_blank_nodes(self) -> list[Any]:
+        """The blank nodes that are a subject and that no IRI links to."""
+        def ask(only: str) -> list[Any]:
+            solutions: Any = self.store.query(LOOSE.format(what="?s", only=only))
+            return [row[0] for row in solutions]
+
+        if self._loose is None:
+            return ask("")
+        # the kept store knows which files have some: ask those files only
+        return [node for graph in self._loose for node in ask(f"VALUES ?g {{ <{graph}> }}")]
+
+    def keep(self) -> None:
+        """Leave these files in the kept store for the next run (from this in-memory store
+        where the kept one must be filled again)."""
+        from kzgraph.kept_store import open_kept
+
+        if not self._kept:
+            open_kept(self.paths, memory=self.store)
+
+    def _graph_index(self, quad: Any) -> int:
+        """The load index of the file a quad comes from (its named graph)."""
+        return self._index[quad.graph_name.value]
 
     def as_written(self, term: Any, near: Any) -> Any:
         """``term`` as a file writes it: the store keeps valid numbers, booleans and dates in
@@ -79,7 +124,7 @@ class FileStore:
             return term
         if isinstance(near, ox.Literal):
             indexes = list(dict.fromkeys(
-                _index(q) for q in itertools.islice(
+                self._graph_index(q) for q in itertools.islice(
                     self.store.quads_for_pattern(None, None, near, None), 16)))
         else:
             indexes = self._graphs_of(near)
@@ -118,7 +163,8 @@ class FileStore:
     def _graphs_of(self, subject: Any) -> list[int]:
         if not hasattr(subject, "value") or type(subject).__name__ == "Literal":
             return []
-        return sorted({_index(q) for q in self.store.quads_for_pattern(subject, None, None, None)})
+        return sorted({self._graph_index(q)
+                       for q in self.store.quads_for_pattern(subject, None, None, None)})
 
     def files_of(self, subject: Any) -> tuple[str, ...]:
         """The files in which ``subject`` (a pyoxigraph term) is a subject, in load order."""
@@ -126,10 +172,14 @@ class FileStore:
 
     def triple_count(self) -> int:
         """Distinct triples over all files (a triple stated in two files counts once)."""
+        if self._counts is not None:
+            return self._counts[0]
         return self._count("SELECT (COUNT(*) AS ?n) WHERE "
                            "{ SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")
 
     def iri_subject_count(self) -> int:
+        if self._counts is not None:
+            return self._counts[1]
         return self._count("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE "
                            "{ GRAPH ?g { ?s ?p ?o } FILTER isIRI(?s) }")
 
@@ -138,6 +188,20 @@ class FileStore:
         return int(next(iter(solutions))[0].value)
 
 
-def _index(quad: Any) -> int:
-    """The load index of the file a quad comes from (its named graph)."""
-    return int(quad.graph_name.value.removeprefix(_GRAPH))
+def prefixes_of(path: Path, data: bytes) -> dict[str, str]:
+    """The prefixes a file declares (the first declaration of each)."""
+    import pyoxigraph as ox
+
+    found: dict[str, str] = {}
+    fmt = format_of(path)
+    if fmt.oxigraph == "TURTLE":
+        for prefix, namespace in _PREFIX.findall(data):
+            found.setdefault((prefix or b"").decode(), namespace.decode())
+        return found
+    parser = ox.parse(data, format=getattr(ox.RdfFormat, fmt.oxigraph),  # its parser knows them
+                      base_iri=path.resolve().as_uri())
+    for _ in parser:
+        pass
+    for prefix, namespace in (parser.prefixes or {}).items():
+        found.setdefault(prefix, namespace)
+    return found

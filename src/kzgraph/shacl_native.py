@@ -44,6 +44,8 @@ _COMPONENT = {
 _RISKY = re.compile(r"\b(BIND|VALUES|SERVICE|GRAPH)\b|\{\s*SELECT\b", re.IGNORECASE)
 _NESTED = re.compile(r"\b(EXISTS|MINUS)\s*\{", re.IGNORECASE)
 _THIS = re.compile(r"[?$]this\b")
+_COUNTED = re.compile(r"\b(GROUP\s+BY|HAVING|LIMIT|OFFSET)\b|"
+                      r"\b(COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT)\s*\(", re.IGNORECASE)
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 #: Datatypes whose values are often written in a form the store does not keep ("2.50", "1e3").
 _RESHAPED = frozenset(XSD + t for t in ("decimal", "double", "float", "boolean", "dateTime",
@@ -72,16 +74,21 @@ class NativeEngine:
     """Validates a pyoxigraph store (every named graph seen as one data graph)."""
 
     def __init__(self, store: pyoxigraph.Store, shapes: ShapesGraph,
-                 written: Callable[[Any, Any], Any] | None = None) -> None:
+                 written: Callable[[Any, Any], Any] | None = None, few: int = _FEW) -> None:
         """``written(literal, focus)``: the literal as the data writes it, where the store
-        keeps another (canonical) form; sh:pattern and the length constraints read it."""
+        keeps another (canonical) form; sh:pattern and the length constraints read it.
+        ``few``: up to this many focus nodes, each is asked of the store (on a store on disk,
+        where a query over the whole graph costs more, more nodes than in memory)."""
         import pyoxigraph as ox
 
         self._ox = ox
+        self._few = few
         self.store = store
         self.shapes = shapes
         self._pairs: dict[str, dict[Any, list[Any]]] = {}
         self._instances: dict[Any, set[Any]] = {}
+        self._superclasses: dict[Any, set[Any]] = {}
+        self._node_classes: dict[Any, set[Any]] = {}
         self._conformance: dict[int, dict[Any, list[RawResult]]] = {}
         self._rdflib: dict[Any, Any] = {}
         self._ox_terms: dict[Any, Any] = {}
@@ -168,11 +175,34 @@ class NativeEngine:
             found = self._instances[cls] = {row[0] for row in self._query(text)}
         return found
 
+    def is_instance(self, node: Any, cls: Any) -> bool:
+        """Whether ``node rdf:type/rdfs:subClassOf* cls``, asked of ``node``'s types alone."""
+        if isinstance(node, self._ox.Literal):
+            return False
+        found = self._node_classes.get(node)
+        if found is None:
+            found = self._node_classes[node] = set()
+            for q in self.store.quads_for_pattern(node, self._ox.NamedNode(RDF + "type"), None,
+                                                  None):
+                found |= self._classes_of(q.object)
+        return self._ox.NamedNode(str(cls)) in found
+
+    def _classes_of(self, cls: Any) -> set[Any]:
+        """``cls`` and its superclasses (rdfs:subClassOf*)."""
+        found = self._superclasses.get(cls)
+        if found is None:
+            found = {cls}
+            if not isinstance(cls, self._ox.Literal):
+                found.update(row[1] for row in self._query(
+                    f"SELECT DISTINCT ?this ?c WHERE {{ ?this <{RDFS}subClassOf>* ?c }}", this=cls))
+            self._superclasses[cls] = found
+        return found
+
     # -- targets ---------------------------------------------------------------------------------
 
     def focus_nodes(self, shape: Shape, only: set[Any] | None = None) -> set[Any]:
         """The shape's focus nodes (among ``only``, when given)."""
-        if only is not None and len(only) <= _FEW:
+        if only is not None and len(only) <= self._few:
             return self._focus_among(shape, only)
         nodes: set[Any] = set()
         for cls in shape.target_classes:
@@ -191,7 +221,7 @@ class NativeEngine:
         """focus_nodes for a few candidates: each asked of the store, not the whole graph."""
         nodes = {n for n in only if n in {self.ox(t) for t in shape.target_nodes}}
         for cls in shape.target_classes:
-            nodes |= self.instances(cls) & only
+            nodes.update(n for n in only if self.is_instance(n, cls))
         store = self.store
         for p in shape.target_subjects_of:
             predicate = self.ox(p)
@@ -202,32 +232,72 @@ class NativeEngine:
             nodes.update(n for n in only if next(store.quads_for_pattern(None, predicate, n, None),
                                                  None))
         for target in shape.sparql_targets:
-            nodes.update(row["this"] for row in self._among(target.text, only))
+            nodes.update(row["this"] for row in self._among(target.text, only, target=True))
         return nodes
 
-    def _among(self, text: str, nodes: Iterable[Any]) -> list[dict[str, Any]]:
+    def _among(self, text: str, nodes: Iterable[Any], *, target: bool = False
+               ) -> list[dict[str, Any]]:
         """The rows of a SELECT projecting ?this, for these values of ?this only: one query with
-        ``VALUES ?this`` where that means the same (see _batchable), else one bound query per
-        blank node (a blank node cannot be written in a query) or per node."""
+        ``VALUES ?this`` where that means the same (see _batchable); the blank nodes, which a
+        query cannot name, reached from a neighbour it can (see _anchored); else one bound query
+        per node."""
         wanted = set(nodes)
-        written = [n for n in wanted if not isinstance(n, self._ox.BlankNode)]
+        blank = self._ox.BlankNode
+        written = [n for n in wanted if not isinstance(n, blank)]
         rows: list[dict[str, Any]] = []
-        if _batchable(text):
+        if _batchable(text, target=target):
             for start in range(0, len(written), 1000):
                 values = " ".join(str(n) for n in written[start:start + 1000])
-                where = _WHERE.search(text)
-                assert where is not None  # _batchable found it
-                rows.extend(_rows(self._query(
-                    f"{text[:where.end()]} VALUES ?this {{ {values} }} {text[where.end():]}")))
-            singles = [n for n in wanted if isinstance(n, self._ox.BlankNode)]
+                rows.extend(_rows(self._query(_inject(text, f"VALUES ?this {{ {values} }}"))))
+            singles = [n for n in wanted if isinstance(n, blank)]
+            if singles and _anchorable(text):
+                found, singles = self._anchored(text, singles)
+                rows.extend(found)
         else:
             singles = list(wanted)
-        if len(singles) > _BOUND_QUERIES:  # a bound query costs about what a whole one does
-            rows.extend(row for row in _rows(self._query(text)) if row.get("this") in singles)
+        if len(singles) > _BOUND_QUERIES:  # a bound query can cost what a whole one does
+            kept = set(singles)
+            rows.extend(row for row in _rows(self._query(text)) if row.get("this") in kept)
         else:
             for n in singles:
                 rows.extend(_rows(self._query(text, this=n)))
         return [row for row in rows if row.get("this") in wanted]
+
+    def _anchored(self, text: str, blanks: list[Any]) -> tuple[list[dict[str, Any]], list[Any]]:
+        """The rows of ``text`` for ?this among (a superset of) ``blanks``, each blank node
+        reached from an IRI linking to it, or by a link of its own to an IRI or a literal,
+        written in a VALUES clause (pyoxigraph then starts there; binding ?this alone can make
+        it evaluate the whole pattern for each node). Returns the rows and the blank nodes with
+        no such link."""
+        ox = self._ox
+        store = self.store
+        # (a, p): the blank node is the object of a p (into) or has a as its value of p (out)
+        into: set[tuple[Any, Any]] = set()
+        out: set[tuple[Any, Any]] = set()
+        left = []
+        for b in blanks:
+            link = next((q for q in store.quads_for_pattern(None, None, b, None)
+                         if isinstance(q.subject, ox.NamedNode)), None)
+            if link is not None:
+                into.add((link.subject, link.predicate))
+                continue
+            own = sorted((q for q in store.quads_for_pattern(b, None, None, None)
+                          if not isinstance(q.object, ox.BlankNode)),
+                         key=lambda q: q.predicate.value == RDF + "type")  # a type: many nodes
+            if own:
+                out.add((own[0].object, own[0].predicate))
+            else:
+                left.append(b)
+        rows: list[dict[str, Any]] = []
+        for pairs, pattern in ((into, "?kzgraph_anchor_a ?kzgraph_anchor_p ?this ."),
+                               (out, "?this ?kzgraph_anchor_p ?kzgraph_anchor_a .")):
+            listed = sorted(pairs, key=str)
+            for start in range(0, len(listed), 1000):
+                values = " ".join(f"({a} {p})" for a, p in listed[start:start + 1000])
+                rows.extend(_rows(self._query(_inject(
+                    text, f"VALUES (?kzgraph_anchor_a ?kzgraph_anchor_p) {{ {values} }} "
+                          f"{pattern}"))))
+        return rows, left
 
     # -- validation ------------------------------------------------------------------------------
 
@@ -241,7 +311,7 @@ class NativeEngine:
         for paths in uses:
             for path in paths:
                 pending[path] = pending.get(path, 0) + 1
-        self._per_node = only is not None and len(only) <= _FEW
+        self._per_node = only is not None and len(only) <= self._few
         for done, shape in enumerate(self.shapes.top, 1):
             results.extend(self.evaluate(shape, self.focus_nodes(shape, only)))
             for path in uses[done - 1]:
@@ -329,6 +399,8 @@ class NativeEngine:
 
     def _value_check(self, name: str, parameter: Any) -> Any:
         ox = self._ox
+        if name == "class" and self._per_node:
+            return lambda v: self.is_instance(v, parameter)
         if name == "class":
             members = self.instances(parameter)
             return members.__contains__
@@ -400,7 +472,7 @@ class NativeEngine:
                 fv: dict[Any, list[Any]]) -> list[RawResult]:
         focus = list(fv)
         rows: dict[Any, list[dict[str, Any]]] = {}
-        if len(focus) <= _FEW or not _batchable(query.text):
+        if len(focus) <= self._few or not _batchable(query.text):
             found = self._among(query.text, focus)
         else:
             wanted = set(focus)
@@ -457,10 +529,28 @@ def _rows(solutions: Any) -> list[dict[str, Any]]:
              if value is not None} for solution in solutions]
 
 
-def _batchable(text: str) -> bool:
+def _inject(text: str, pattern: str) -> str:
+    """``text`` with ``pattern`` first in its WHERE clause (the query must be _batchable)."""
+    where = _WHERE.search(text)
+    assert where is not None  # _batchable found it
+    return f"{text[:where.end()]} {pattern} {text[where.end():]}"
+
+
+def _anchorable(text: str) -> bool:
+    """Whether a pattern that binds ?this to a superset of the nodes wanted, some more than
+    once, may join the query's WHERE clause: the rows for the nodes wanted are then those of
+    VALUES ?this, repeated, which nothing the query computes over its rows may count."""
+    return not _COUNTED.search(text) and "kzgraph_anchor" not in text
+
+
+def _batchable(text: str, *, target: bool = False) -> bool:
+    """Whether ``VALUES ?this``, first in the WHERE clause, gives the rows of ?this bound to
+    those values. For a SPARQL-based constraint, $this is bound before the query runs, also
+    inside EXISTS and MINUS, where a join means something else; a SPARQL target is run as it
+    is, its rows then kept by ?this, which the join does in one go."""
     if _RISKY.search(text):
         return False
-    for match in _NESTED.finditer(text):
+    for match in () if target else _NESTED.finditer(text):
         depth, i = 1, match.end()
         while depth and i < len(text):
             depth += {"{": 1, "}": -1}.get(text[i], 0)

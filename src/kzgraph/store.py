@@ -341,11 +341,11 @@ def _cache_key(files: list[Path]) -> str:
 # content key computed for them, so an unchanged set of files is keyed by os.stat alone. A
 # change of content changes ctime (which no user call can set back) and, usually, size and
 # mtime: the signature misses and the files are hashed again. Files changed less than
-# _RACY_NS before they were hashed are not indexed (the "racy git" problem: two writes within
+# RACY_NS before they were hashed are not indexed (the "racy git" problem: two writes within
 # one tick of a coarse file-system clock leave the same times), so they are hashed next time.
 _STAT_INDEX = "stat-index.json"
 _STAT_INDEX_KEEP = 32
-_RACY_NS = 2_000_000_000
+RACY_NS = 2_000_000_000
 
 
 def _stat_signature(files: list[Path]) -> tuple[str, int] | None:
@@ -416,7 +416,7 @@ def _content_key(files: list[Path]) -> str:
             return key
     started = time.time_ns()
     key = _cache_key(files)
-    if before is not None and before[1] < started - _RACY_NS:
+    if before is not None and before[1] < started - RACY_NS:
         after = _stat_signature(files)
         if after is not None and after[0] == before[0]:  # nothing changed while hashing
             _write_stat_index(root, before[0], key)

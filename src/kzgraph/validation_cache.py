@@ -1,8 +1,10 @@
 """Incremental validation: after an edit, validate only what the edit touches.
 
 A run leaves, in ``cache_dir()/validation/``, its results and, for each data file, the sha256
-of its bytes and, for each IRI subject of the file, a digest of what the file says about it
-(its triples and those of the blank nodes below it) with the IRIs that mentions. The entry is
+of its bytes (with the file's size and times: an unchanged file is not read again) and, in
+``described/`` under that hash, for each IRI subject of the file, a digest of what the file
+says about it (its triples and those of the blank nodes below it) with the IRIs that mentions;
+a run reads those of the files that changed only. The entry is
 keyed by the shapes, the ontology, the list of data files and the versions of kzgraph and
 pySHACL, so a change to any of those means a full run. The next run compares the files'
 hashes; in the files that changed (or appeared, or went), the resources the edit touches are
@@ -24,6 +26,7 @@ import contextlib
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,8 +36,9 @@ from kzgraph import store as _store
 if TYPE_CHECKING:  # pragma: no cover
     import rdflib
 
-_FORMAT = 2
+_FORMAT = 3
 _KEEP = 4  # entries kept (the newest ones)
+_DESCRIBED = "described"
 #: Above this share of changed data files, a full run is as quick and simpler.
 FULL_RUN_SHARE = 0.5
 
@@ -97,7 +101,6 @@ class ValidationCache:
         from kzgraph.version import __version__
 
         self.files = {_store.display_path(p): p for p in data_files}
-        self.hashes = {name: _sha(path) for name, path in self.files.items()}
         key = hashlib.sha256(json.dumps(
             [_FORMAT, __version__, pyshacl_version(), sorted(self.files),
              sorted((str(p), _sha(p)) for p in fixed_files)]).encode())
@@ -105,8 +108,31 @@ class ValidationCache:
         self.previous = self._read()
         self._described: dict[str, dict[str, list[Any]]] = {}
         old = self.previous["files"] if self.previous else {}
+        self.stats: dict[str, list[int] | None] = {}
+        self.hashes = {name: self._hash(name, path, old.get(name))
+                       for name, path in self.files.items()}
         self.changed = sorted(name for name in set(self.files) | set(old)
                               if old.get(name, {}).get("sha") != self.hashes.get(name))
+
+    def _hash(self, name: str, path: Path, old: dict[str, Any] | None) -> str:
+        """The file's sha256; the previous run's when its size and times are the ones that run
+        saw (as the store cache does, a file changed within RACY_NS of being hashed is
+        hashed again next time: a coarse clock can give two writes the same times)."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            st = None
+        stat = ([st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+                if st is not None else None)
+        if old and stat is not None and old.get("stat") == stat and isinstance(
+                old.get("sha"), str):
+            self.stats[name] = stat
+            return str(old["sha"])
+        started = time.time_ns()
+        sha = _sha(path)
+        racy = stat is None or max(stat[1], stat[2]) >= started - _store.RACY_NS
+        self.stats[name] = None if racy else stat
+        return sha
 
     def _read(self) -> dict[str, Any] | None:
         try:
@@ -122,8 +148,27 @@ class ValidationCache:
     @property
     def incremental(self) -> bool:
         """Whether a run on the touched focus nodes only can stand for a full run."""
-        return (self.previous is not None
-                and len(self.changed) <= FULL_RUN_SHARE * max(len(self.files), 1))
+        if self.previous is None or len(self.changed) > FULL_RUN_SHARE * max(len(self.files), 1):
+            return False
+        old = self.previous["files"]
+        return all(self._before(name) is not None for name in self.changed if name in old)
+
+    def _before(self, name: str) -> dict[str, list[Any]] | None:
+        """What the previous version of data file ``name`` described (None: not kept)."""
+        old = self.previous["files"].get(name, {}) if self.previous else {}
+        if not old:
+            return {}
+        try:
+            found = json.loads(self._described_path(old["sha"], name).read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return found if isinstance(found, dict) else None
+
+    def _described_path(self, sha: str, name: str) -> Path:
+        """Where what a file of these bytes describes is kept (the parse follows the
+        extension)."""
+        suffix = Path(name).suffix.lstrip(".").lower() or "ttl"
+        return self.path.parent / _DESCRIBED / f"{sha[:40]}.{suffix}.json"
 
     def focus(self, data: rdflib.Graph, sources: _store.SourceMap,
               owner: Callable[[rdflib.Graph, Any], tuple[Any, tuple[str, ...]]]
@@ -132,11 +177,10 @@ class ValidationCache:
         from rdflib import BNode, URIRef
 
         assert self.previous is not None
-        old = self.previous["files"]
         subjects: set[str] = set()  # resources whose description changed
         mentioned: set[str] = set()
         for name in self.changed:
-            before = old.get(name, {}).get("described", {})
+            before = self._before(name) or {}
             after = self._now(name)
             for key in set(before) | set(after):
                 if before.get(key, [None])[0] != after.get(key, [None])[0]:
@@ -190,29 +234,55 @@ class ValidationCache:
 
     def save(self, results: list[dict[str, Any]], sources: _store.SourceMap) -> None:
         """Record this run (atomically; a read-only or full cache folder is left as it is)."""
-        old = self.previous["files"] if self.previous else {}
         files = {}
         for name in self.files:
-            kept = old.get(name)
-            if kept and kept.get("sha") == self.hashes[name]:
-                files[name] = kept
-            else:
-                files[name] = {"sha": self.hashes[name], "described": self._now(name)}
+            files[name] = {"sha": self.hashes[name], "stat": self.stats.get(name)}
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            (self.path.parent / _DESCRIBED).mkdir(exist_ok=True)
+            for name in self.files:
+                kept = self._described_path(self.hashes[name], name)
+                if name in self._described or not kept.exists():
+                    _write_atomically(kept, json.dumps(self._now(name)))
             tmp.write_text(json.dumps({"format": _FORMAT, "files": files, "results": results}),
                            encoding="utf-8")
             os.replace(tmp, self.path)
-            _prune(self.path.parent, self.path)
+            _prune(self.path.parent, self.path, len(files))
         except OSError:
             with contextlib.suppress(OSError):
                 tmp.unlink()
 
 
-def _prune(folder: Path, keep: Path) -> None:
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def _prune(folder: Path, keep: Path, files: int) -> None:
+    """Keep the _KEEP newest entries, and the descriptions they refer to (looked for only once
+    they outnumber the files of an entry well)."""
     entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
     for stale in entries[_KEEP:]:
         if stale != keep:
             with contextlib.suppress(OSError):
                 stale.unlink()
+    described = list((folder / _DESCRIBED).glob("*.json"))
+    if len(described) <= 2 * files + 64:
+        return
+    used: set[str] = set()
+    for entry in folder.glob("*.json"):
+        try:
+            listed = json.loads(entry.read_text(encoding="utf-8"))["files"]
+            used.update(str(v["sha"])[:40] for v in listed.values())
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue
+    for path in described:
+        if path.name.split(".", 1)[0] not in used:
+            with contextlib.suppress(OSError):
+                path.unlink()
