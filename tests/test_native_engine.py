@@ -21,6 +21,7 @@ from kzgraph.validation import ValidationReport, validate
 
 _BNODE = re.compile(r"_:b[0-9]+")
 _BNODE_ID = re.compile(r"\bN?[0-9a-f]{16,32}\b")  # a blank node's id written in a message
+_TOO_DEEP = "<http://recursion.too.deep>"
 
 EX = "https://example.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -108,6 +109,11 @@ def _same(mine: ValidationReport, reference: ValidationReport) -> None:
             head, _, items = r["message"].partition(" not in list ")
             if r["constraint"].endswith("#InConstraintComponent") and items:
                 r["message"] = f"{head} not in list {sorted(ast.literal_eval(items))}"
+            if _TOO_DEEP in r["message"]:  # a blank node on a cycle: pySHACL unrolls it
+                # until a depth limit counted from where it first wrote that node, and then
+                # caches it, so its depth follows the order the messages were written in
+                r["message"] = (r["message"][:r["message"].index("[")] + "[…]"
+                                + r["message"][r["message"].rindex("]") + 1:])
         return sorted([_BNODE_ID.sub("_:", _BNODE.sub("_:b", json.dumps(r, sort_keys=True)))
                        for r in results]
                       + [json.dumps(data, sort_keys=True)])
@@ -137,6 +143,8 @@ def shapes(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(rows=triples)
+@example(rows=[("_:b0", f"<{EX}q>", "_:b0"), ("_:b1", f"<{EX}r>", "_:b0"),
+               ("_:b1", "a", f"<{EX}Other>"), ("_:b0", f"<{EX}r>", '"abcdef"@fr')])
 def test_generated_graphs_give_pyshacl_report(rows: list[tuple[str, str, str]], shapes: Path,
                                               tmp_path_factory: pytest.TempPathFactory) -> None:
     data = _write(tmp_path_factory.mktemp("data"), rows)
