@@ -9,13 +9,13 @@ engines print the same report.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from kzgraph.file_store import FileStore
 from kzgraph.namespaces import RDFS, SH, SKOS
 from kzgraph.shacl_native import NativeEngine, RawResult
-from kzgraph.shacl_paths import named_ancestor, path_text
+from kzgraph.shacl_paths import named_ancestor, nearest_owner, path_text
 from kzgraph.store import node_key
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -75,23 +75,21 @@ class NativeReport:
         """For a blank node: the IRI resource linking to it and the predicates on the way
         (as kzgraph.validation does on an rdflib graph)."""
         import pyoxigraph as ox
-        from rdflib import BNode
 
-        via: list[str] = []
-        current = focus
-        seen: set[Any] = set()
-        while isinstance(current, ox.BlankNode) and current not in seen and len(seen) < 50:
-            seen.add(current)
-            links = sorted({(self.engine.rdf(q.subject), self.engine.rdf(q.predicate), q.subject)
-                            for q in self.files.store.quads_for_pattern(None, None, current, None)},
-                           key=lambda sp: (isinstance(sp[0], BNode), sp[0], sp[1]))
-            if not links:
-                break
-            _, predicate, current = links[0]
-            via.append(str(predicate))
-        if isinstance(current, ox.BlankNode):
+        if not isinstance(focus, ox.BlankNode):
+            return self.written(focus, focus), ()
+
+        def links(node: Any) -> Iterator[tuple[Any, str]]:
+            for q in self.files.store.quads_for_pattern(None, None, node, None):
+                yield q.subject, q.predicate.value
+
+        def iri(node: Any) -> str | None:
+            return None if isinstance(node, ox.BlankNode) else node.value
+
+        owner, via = nearest_owner(focus, links, iri)
+        if owner is None:
             return self.engine.rdf(focus), ()
-        return self.written(current, current), tuple(reversed(via))
+        return self.written(owner, owner), via
 
     def label(self, node: Any) -> str | None:
         import pyoxigraph as ox

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kzgraph.namespaces import SH
 
 if TYPE_CHECKING:  # pragma: no cover
     import rdflib
+
+N = TypeVar("N")
 
 
 def path_text(graph: rdflib.Graph, node: Any) -> str:
@@ -49,3 +52,32 @@ def named_ancestor(graph: rdflib.Graph, node: Any) -> Any:
             return None
         current = parents[0]
     return None if isinstance(current, BNode) else current
+
+
+def nearest_owner(node: N, links: Callable[[N], Iterable[tuple[N, str]]],
+                  iri: Callable[[N], str | None]) -> tuple[N | None, tuple[str, ...]]:
+    """The IRI resource that refers to the blank ``node`` through the fewest links, with the
+    predicates on the way (owner first); ``links(n)``: the (subject, predicate) pairs pointing
+    at n; ``iri(n)``: n's IRI, None for a blank node. Among the nearest, the smallest
+    (predicates, IRI): never a blank node's id, which is
+    random, so every run and either engine names the same owner. (None, ()) when no IRI
+    refers to it within 50 blank nodes."""
+    frontier: dict[N, tuple[str, ...]] = {node: ()}
+    seen = {node}
+    while frontier and len(seen) <= 50:
+        owners: list[tuple[tuple[str, ...], str, N]] = []
+        reached: dict[N, tuple[str, ...]] = {}
+        for current, via in frontier.items():
+            for subject, predicate in links(current):
+                way = (predicate, *via)
+                name = iri(subject)
+                if name is not None:
+                    owners.append((way, name, subject))
+                elif subject not in seen and (subject not in reached or way < reached[subject]):
+                    reached[subject] = way
+        if owners:
+            way, _, owner = min(owners, key=lambda o: (o[0], o[1]))
+            return owner, way
+        seen.update(reached)
+        frontier = reached
+    return None, ()

@@ -46,7 +46,7 @@ from kzgraph import store as _store
 from kzgraph.errors import InputError
 from kzgraph.namespaces import RDFS, SH, SKOS
 from kzgraph.shacl_engine import internals_supported, offline_and_quiet, run_pyshacl
-from kzgraph.shacl_paths import named_ancestor, path_text
+from kzgraph.shacl_paths import named_ancestor, nearest_owner, path_text
 from kzgraph.validation_report import ValidationReport, ValidationResult, stable_blank_nodes
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -67,23 +67,13 @@ FAST_SPARQL = True
 
 def _owner(graph: rdflib.Graph, node: Any) -> tuple[Any, tuple[str, ...]]:
     """For a blank node in the data: the IRI resource linking to it and the predicates on
-    the way (nearest first resolved to owner-first order)."""
+    the way, owner first (itself and none when no IRI does)."""
     from rdflib import BNode
 
-    via: list[str] = []
-    current = node
-    seen: set[Any] = set()
-    while isinstance(current, BNode) and current not in seen and len(seen) < 50:
-        seen.add(current)
-        links = sorted(graph.subject_predicates(current),
-                       key=lambda sp: (isinstance(sp[0], BNode), sp[0], sp[1]))
-        if not links:
-            break
-        current, predicate = links[0]
-        via.append(str(predicate))
-    if isinstance(current, BNode):
-        return node, ()
-    return current, tuple(reversed(via))
+    owner, via = nearest_owner(node, lambda n: ((s, str(p)) for s, p in
+                                                graph.subject_predicates(n)),
+                               lambda n: None if isinstance(n, BNode) else str(n))
+    return (node, ()) if owner is None else (owner, via)
 
 
 def _label(graph: rdflib.Graph, node: Any) -> str | None:
