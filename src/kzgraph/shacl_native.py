@@ -256,8 +256,7 @@ class NativeEngine:
         else:
             singles = list(wanted)
         if len(singles) > _BOUND_QUERIES:  # a bound query can cost what a whole one does
-            kept = set(singles)
-            rows.extend(row for row in _rows(self._query(text)) if row.get("this") in kept)
+            rows.extend(_rows(self._query(text), this_in=set(singles)))
         else:
             for n in singles:
                 rows.extend(_rows(self._query(text, this=n)))
@@ -523,8 +522,15 @@ def _paths_of(shape: Shape, seen: set[int]) -> set[str]:
     return paths
 
 
-def _rows(solutions: Any) -> list[dict[str, Any]]:
+def _rows(solutions: Any, this_in: set[Any] | None = None) -> list[dict[str, Any]]:
+    """The solutions as dicts of their bound variables; with ``this_in``, only those whose
+    ?this is one of them (checked before a dict is made: most rows of a whole-graph query)."""
     names = [v.value for v in solutions.variables]
+    if this_in is not None:
+        if "this" not in names:
+            return []
+        at = names.index("this")
+        solutions = (s for s in solutions if s[at] in this_in)
     return [{name: value for name, value in zip(names, solution, strict=True)
              if value is not None} for solution in solutions]
 
