@@ -110,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             cache = args.work / "cache-empty"
             shutil.rmtree(cache, ignore_errors=True)
             cold.runs.append(runner.once(cold.cmd, home=home, env={"KZGRAPH_CACHE": str(cache)}))
+            load.runs.append(runner.once(load.cmd, home=home))  # its floor, in the same loop
         rows.append(_row(f"`kzgraph build`, N = {args.n}, empty cache folder", cold, load,
                          "<= 15"))
         warm = Measure("kzgraph build after validate", kz("build", "--out", str(out)))
