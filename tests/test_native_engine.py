@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from kzgraph import shacl_native
+from kzgraph import shacl_batches, shacl_native
 from kzgraph.validation import ValidationReport, validate
 
 _BNODE = re.compile(r"_:b[0-9]+")
@@ -222,7 +222,7 @@ def test_a_graph_breaking_every_component_gives_pyshacl_report(shapes: Path,
 
 def test_a_sparql_constraint_runs_once_over_the_graph_only_where_that_is_the_same(
         ) -> None:
-    batch = shacl_native._batchable
+    batch = shacl_batches.batchable
     assert batch("SELECT $this ?value WHERE { $this <p> ?value }")
     assert batch("SELECT DISTINCT $this ?v WHERE { $this ?p ?v FILTER NOT EXISTS { ?v a ?t } }")
     assert not batch("SELECT $this WHERE { $this <p> ?v FILTER NOT EXISTS { $this a ?t } }")

@@ -6,12 +6,12 @@ can still say which files describe its resource (the graphs its subject is in).
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kzgraph import progress
+from kzgraph.kept_store import GRAPH, LOOSE, open_kept, prefixes_of
 from kzgraph.rdf_files import (
     PathArg,
     display_path,
@@ -24,15 +24,8 @@ from kzgraph.rdf_files import (
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
 
-GRAPH = "urn:kzgraph:file:"  # and the load index, or a file's number in the kept store
-#: The blank nodes that are a subject and that no IRI links to (blank nodes are a file's own: no
-#: other graph can link to them), whose owner an incremental run asks for; or their graphs.
-LOOSE = ("SELECT DISTINCT {what} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (isBlank(?s) && "
-         "NOT EXISTS {{ GRAPH ?g {{ ?x ?q ?s }} FILTER isIRI(?x) }}) {only} }}")
 _PLAIN = ("http://www.w3.org/2001/XMLSchema#string",
           "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
-# Prefix declarations of Turtle (@prefix and SPARQL-style PREFIX), for writing IRIs in reports.
-_PREFIX = re.compile(rb"(?im)^\s*(?:@prefix|prefix)\s+([A-Za-z][\w.\-]*)?:\s*<([^>\s]*)>")
 
 
 class FileStore:
@@ -52,8 +45,6 @@ class FileStore:
         opened = None
         self._kept = kept  # asked for: keep() need not try again
         if kept:
-            from kzgraph.kept_store import open_kept
-
             opened = open_kept(self.paths)
         if opened is not None:
             self.store: pyoxigraph.Store = opened.store
@@ -104,8 +95,6 @@ class FileStore:
     def keep(self) -> None:
         """Leave these files in the kept store for the next run (from this in-memory store
         where the kept one must be filled again)."""
-        from kzgraph.kept_store import open_kept
-
         if not self._kept:
             open_kept(self.paths, memory=self.store)
 
@@ -187,21 +176,3 @@ class FileStore:
         solutions: Any = self.store.query(text)
         return int(next(iter(solutions))[0].value)
 
-
-def prefixes_of(path: Path, data: bytes) -> dict[str, str]:
-    """The prefixes a file declares (the first declaration of each)."""
-    import pyoxigraph as ox
-
-    found: dict[str, str] = {}
-    fmt = format_of(path)
-    if fmt.oxigraph == "TURTLE":
-        for prefix, namespace in _PREFIX.findall(data):
-            found.setdefault((prefix or b"").decode(), namespace.decode())
-        return found
-    parser = ox.parse(data, format=getattr(ox.RdfFormat, fmt.oxigraph),  # its parser knows them
-                      base_iri=path.resolve().as_uri())
-    for _ in parser:
-        pass
-    for prefix, namespace in (parser.prefixes or {}).items():
-        found.setdefault(prefix, namespace)
-    return found

@@ -17,6 +17,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -24,12 +25,18 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kzgraph.file_store import GRAPH, LOOSE, prefixes_of
 from kzgraph.rdf_files import display_path, format_of, from_oxigraph_error, read_error
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
 
+GRAPH = "urn:kzgraph:file:"  # and the load index, or a file's number in the kept store
+#: The blank nodes that are a subject and that no IRI links to (blank nodes are a file's own: no
+#: other graph can link to them), whose owner an incremental run asks for; or their graphs.
+LOOSE = ("SELECT DISTINCT {what} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (isBlank(?s) && "
+         "NOT EXISTS {{ GRAPH ?g {{ ?x ?q ?s }} FILTER isIRI(?x) }}) {only} }}")
+# Prefix declarations of Turtle (@prefix and SPARQL-style PREFIX), for writing IRIs in reports.
+_PREFIX = re.compile(rb"(?im)^\s*(?:@prefix|prefix)\s+([A-Za-z][\w.\-]*)?:\s*<([^>\s]*)>")
 _FORMAT = 1
 _PART = 50_000  # quads per bulk_extend
 _UNIQUE_TRIPLES = ("SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} "
@@ -262,3 +269,22 @@ def _update(store: Any, root: Path, manifest: dict[str, Any], paths: list[Path])
         files[name] = new
     store.flush()
     _write(root, manifest)
+
+
+def prefixes_of(path: Path, data: bytes) -> dict[str, str]:
+    """The prefixes a file declares (the first declaration of each)."""
+    import pyoxigraph as ox
+
+    found: dict[str, str] = {}
+    fmt = format_of(path)
+    if fmt.oxigraph == "TURTLE":
+        for prefix, namespace in _PREFIX.findall(data):
+            found.setdefault((prefix or b"").decode(), namespace.decode())
+        return found
+    parser = ox.parse(data, format=getattr(ox.RdfFormat, fmt.oxigraph),  # its parser knows them
+                      base_iri=path.resolve().as_uri())
+    for _ in parser:
+        pass
+    for prefix, namespace in (parser.prefixes or {}).items():
+        found.setdefault(prefix, namespace)
+    return found

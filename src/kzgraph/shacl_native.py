@@ -12,13 +12,13 @@ read, never a wrong answer.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kzgraph import progress
 from kzgraph.namespaces import RDF, RDFS, SH, XSD
+from kzgraph.shacl_batches import anchorable, batchable, inject, solution_rows
 from kzgraph.shacl_shapes import Shape, ShapesGraph, SparqlQuery, Unsupported
 from kzgraph.terms import oxigraph_term, rdflib_term
 
@@ -39,14 +39,6 @@ _COMPONENT = {
     "sparql": "SPARQLConstraintComponent", "in": "InConstraintComponent",
     "minLength": "MinLengthConstraintComponent", "maxLength": "MaxLengthConstraintComponent",
 }
-# A SPARQL constraint runs once over the graph, not once per focus node, when $this is only
-# matched in its patterns: not bound by BIND/VALUES, not inside a sub-SELECT, EXISTS or MINUS.
-_RISKY = re.compile(r"\b(BIND|VALUES|SERVICE|GRAPH)\b|\{\s*SELECT\b", re.IGNORECASE)
-_NESTED = re.compile(r"\b(EXISTS|MINUS)\s*\{", re.IGNORECASE)
-_THIS = re.compile(r"[?$]this\b")
-_COUNTED = re.compile(r"\b(GROUP\s+BY|HAVING|LIMIT|OFFSET)\b|"
-                      r"\b(COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT)\s*\(", re.IGNORECASE)
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 #: Datatypes whose values are often written in a form the store does not keep ("2.50", "1e3").
 _RESHAPED = frozenset(XSD + t for t in ("decimal", "double", "float", "boolean", "dateTime",
                                         "time", "duration"))
@@ -245,21 +237,22 @@ class NativeEngine:
         blank = self._ox.BlankNode
         written = [n for n in wanted if not isinstance(n, blank)]
         rows: list[dict[str, Any]] = []
-        if _batchable(text, target=target):
+        if batchable(text, target=target):
             for start in range(0, len(written), 1000):
                 values = " ".join(str(n) for n in written[start:start + 1000])
-                rows.extend(_rows(self._query(_inject(text, f"VALUES ?this {{ {values} }}"))))
+                batch = inject(text, f"VALUES ?this {{ {values} }}")
+                rows.extend(solution_rows(self._query(batch)))
             singles = [n for n in wanted if isinstance(n, blank)]
-            if singles and _anchorable(text):
+            if singles and anchorable(text):
                 found, singles = self._anchored(text, singles)
                 rows.extend(found)
         else:
             singles = list(wanted)
         if len(singles) > _BOUND_QUERIES:  # a bound query can cost what a whole one does
-            rows.extend(_rows(self._query(text), this_in=set(singles)))
+            rows.extend(solution_rows(self._query(text), this_in=set(singles)))
         else:
             for n in singles:
-                rows.extend(_rows(self._query(text, this=n)))
+                rows.extend(solution_rows(self._query(text, this=n)))
         return [row for row in rows if row.get("this") in wanted]
 
     def _anchored(self, text: str, blanks: list[Any]) -> tuple[list[dict[str, Any]], list[Any]]:
@@ -293,7 +286,7 @@ class NativeEngine:
             listed = sorted(pairs, key=str)
             for start in range(0, len(listed), 1000):
                 values = " ".join(f"({a} {p})" for a, p in listed[start:start + 1000])
-                rows.extend(_rows(self._query(_inject(
+                rows.extend(solution_rows(self._query(inject(
                     text, f"VALUES (?kzgraph_anchor_a ?kzgraph_anchor_p) {{ {values} }} "
                           f"{pattern}"))))
         return rows, left
@@ -471,11 +464,12 @@ class NativeEngine:
                 fv: dict[Any, list[Any]]) -> list[RawResult]:
         focus = list(fv)
         rows: dict[Any, list[dict[str, Any]]] = {}
-        if len(focus) <= self._few or not _batchable(query.text):
+        if len(focus) <= self._few or not batchable(query.text):
             found = self._among(query.text, focus)
         else:
             wanted = set(focus)
-            found = [row for row in _rows(self._query(query.text)) if row.get("this") in wanted]
+            found = [row for row in solution_rows(self._query(query.text))
+                     if row.get("this") in wanted]
         for row in found:
             rows.setdefault(row["this"], []).append(row)
         results = []
@@ -520,52 +514,6 @@ def _paths_of(shape: Shape, seen: set[int]) -> set[str]:
     for member in nested:
         paths |= _paths_of(member, seen)
     return paths
-
-
-def _rows(solutions: Any, this_in: set[Any] | None = None) -> list[dict[str, Any]]:
-    """The solutions as dicts of their bound variables; with ``this_in``, only those whose
-    ?this is one of them (checked before a dict is made: most rows of a whole-graph query)."""
-    names = [v.value for v in solutions.variables]
-    if this_in is not None:
-        if "this" not in names:
-            return []
-        at = names.index("this")
-        solutions = (s for s in solutions if s[at] in this_in)
-    return [{name: value for name, value in zip(names, solution, strict=True)
-             if value is not None} for solution in solutions]
-
-
-def _inject(text: str, pattern: str) -> str:
-    """``text`` with ``pattern`` first in its WHERE clause (the query must be _batchable)."""
-    where = _WHERE.search(text)
-    assert where is not None  # _batchable found it
-    return f"{text[:where.end()]} {pattern} {text[where.end():]}"
-
-
-def _anchorable(text: str) -> bool:
-    """Whether a pattern that binds ?this to a superset of the nodes wanted, some more than
-    once, may join the query's WHERE clause: the rows for the nodes wanted are then those of
-    VALUES ?this, repeated, which nothing the query computes over its rows may count."""
-    return not _COUNTED.search(text) and "kzgraph_anchor" not in text
-
-
-def _batchable(text: str, *, target: bool = False) -> bool:
-    """Whether ``VALUES ?this``, first in the WHERE clause, gives the rows of ?this bound to
-    those values. For a SPARQL-based constraint, $this is bound before the query runs, also
-    inside EXISTS and MINUS, where a join means something else; a SPARQL target is run as it
-    is, its rows then kept by ?this, which the join does in one go."""
-    if _RISKY.search(text):
-        return False
-    for match in () if target else _NESTED.finditer(text):
-        depth, i = 1, match.end()
-        while depth and i < len(text):
-            depth += {"{": 1, "}": -1}.get(text[i], 0)
-            i += 1
-        if _THIS.search(text[match.end():i]):
-            return False
-    select = re.search(r"SELECT\s+(DISTINCT\s+|REDUCED\s+)?(.*?)\s*(WHERE\b|\{)", text,
-                       re.IGNORECASE | re.DOTALL)
-    return bool(select and _THIS.search(select.group(2)) and _WHERE.search(text))
 
 
 def _duplicate_languages(values: list[Any]) -> int:
