@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kzgraph import progress
-from kzgraph.kept_store import GRAPH, LOOSE, open_kept, prefixes_of
+from kzgraph import kept_store, progress
+from kzgraph.kept_store import GRAPH, LOOSE, prefixes_of
 from kzgraph.rdf_files import (
     PathArg,
     display_path,
@@ -45,7 +45,7 @@ class FileStore:
         opened = None
         self._kept = kept  # asked for: keep() need not try again
         if kept:
-            opened = open_kept(self.paths)
+            opened = kept_store.open_kept(self.paths)
         if opened is not None:
             self.store: pyoxigraph.Store = opened.store
             self._index = {graph: i for i, graph in enumerate(opened.graphs)}
@@ -96,7 +96,7 @@ class FileStore:
         """Leave these files in the kept store for the next run (from this in-memory store
         where the kept one must be filled again)."""
         if not self._kept:
-            open_kept(self.paths, memory=self.store)
+            kept_store.open_kept(self.paths, memory=self.store)
 
     def _graph_index(self, quad: Any) -> int:
         """The load index of the file a quad comes from (its named graph)."""
