@@ -11,14 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kzgraph import kept_store, progress
-from kzgraph.kept_store import GRAPH, LOOSE, prefixes_of
+from kzgraph.kept_store import GRAPH, IRI_SUBJECTS, LOOSE, TRIPLES, prefixes_of
 from kzgraph.rdf_files import (
     PathArg,
     display_path,
     expand_paths,
     format_of,
-    from_oxigraph_error,
-    read_error,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,21 +56,12 @@ class FileStore:
         self._loose = None
         self.store = ox.Store()
         self._index = {f"{GRAPH}{i}": i for i in range(len(self.paths))}
-        for index, (path, file) in enumerate(zip(self.paths, self.files, strict=True)):
-            self._load(ox, index, path, file)
+        for index, path in enumerate(self.paths):
+            self._load(index, path)
             progress.step("files loaded", index + 1, len(self.paths))
 
-    def _load(self, ox: Any, index: int, path: Path, file: str) -> None:
-        fmt = format_of(path)
-        try:
-            data = path.read_bytes()
-            self.store.load(data, format=getattr(ox.RdfFormat, fmt.oxigraph),
-                            base_iri=path.resolve().as_uri(),
-                            to_graph=ox.NamedNode(f"{GRAPH}{index}"))
-        except SyntaxError as exc:
-            raise from_oxigraph_error(exc, path, fmt, file) from None
-        except OSError as exc:
-            raise read_error(exc, file) from None
+    def _load(self, index: int, path: Path) -> None:
+        data = kept_store.load_file(self.store, path, f"{GRAPH}{index}")
         for prefix, namespace in prefixes_of(path, data).items():
             self.prefixes.setdefault(prefix, namespace)
 
@@ -163,16 +152,9 @@ class FileStore:
         """Distinct triples over all files (a triple stated in two files counts once)."""
         if self._counts is not None:
             return self._counts[0]
-        return self._count("SELECT (COUNT(*) AS ?n) WHERE "
-                           "{ SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")
+        return kept_store.count(self.store, TRIPLES)
 
     def iri_subject_count(self) -> int:
         if self._counts is not None:
             return self._counts[1]
-        return self._count("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE "
-                           "{ GRAPH ?g { ?s ?p ?o } FILTER isIRI(?s) }")
-
-    def _count(self, text: str) -> int:
-        solutions: Any = self.store.query(text)
-        return int(next(iter(solutions))[0].value)
-
+        return kept_store.count(self.store, IRI_SUBJECTS)

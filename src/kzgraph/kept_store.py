@@ -37,6 +37,10 @@ LOOSE = ("SELECT DISTINCT {what} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (isBlan
          "NOT EXISTS {{ GRAPH ?g {{ ?x ?q ?s }} FILTER isIRI(?x) }}) {only} }}")
 # Prefix declarations of Turtle (@prefix and SPARQL-style PREFIX), for writing IRIs in reports.
 _PREFIX = re.compile(rb"(?im)^\s*(?:@prefix|prefix)\s+([A-Za-z][\w.\-]*)?:\s*<([^>\s]*)>")
+#: Distinct triples over all files (a triple stated in two files counts once); IRI subjects.
+TRIPLES = ("SELECT (COUNT(*) AS ?n) WHERE "
+           "{ SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")
+IRI_SUBJECTS = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER isIRI(?s) }"
 _FORMAT = 1
 _PART = 50_000  # quads per bulk_extend
 _UNIQUE_TRIPLES = ("SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} "
@@ -156,23 +160,42 @@ def _stat(path: Path) -> list[int] | None:
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
 
 
+def load_file(store: Any, path: Path, graph: str) -> bytes:
+    """Load the file into ``store`` as the named graph ``graph``; its bytes. A broken or
+    unreadable file raises kzgraph's InputError, naming it."""
+    import pyoxigraph as ox
+
+    fmt = format_of(path)
+    try:
+        data = path.read_bytes()
+        store.load(data, format=getattr(ox.RdfFormat, fmt.oxigraph),
+                   base_iri=path.resolve().as_uri(), to_graph=ox.NamedNode(graph))
+    except SyntaxError as exc:
+        raise from_oxigraph_error(exc, path, fmt, display_path(path)) from None
+    except OSError as exc:
+        raise read_error(exc, display_path(path)) from None
+    return data
+
+
+def count(store: Any, text: str) -> int:
+    """The number a ``SELECT (COUNT(...) AS ?n)`` query gives."""
+    return int(next(iter(store.query(text)))[0].value)
+
+
 def _parse(path: Path, graph: str, into: Any = None, *, load: bool = True
            ) -> tuple[Any, dict[str, Any]]:
     """The file loaded, as the graph ``graph``, into ``into`` (default: a new in-memory
     store), and its manifest entry."""
     import pyoxigraph as ox
 
-    fmt = format_of(path)
     scratch = into if into is not None else ox.Store()
-    try:
-        data = path.read_bytes()
-        if load:
-            scratch.load(data, format=getattr(ox.RdfFormat, fmt.oxigraph),
-                         base_iri=path.resolve().as_uri(), to_graph=ox.NamedNode(graph))
-    except SyntaxError as exc:
-        raise from_oxigraph_error(exc, path, fmt, display_path(path)) from None
-    except OSError as exc:
-        raise read_error(exc, display_path(path)) from None
+    if load:
+        data = load_file(scratch, path, graph)
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise read_error(exc, display_path(path)) from None
     return scratch, {"graph": graph, "sha": hashlib.sha256(data).hexdigest(),
                      "stat": _stat(path), "prefixes": prefixes_of(path, data),
                      "loose": into is None and bool(_loose(scratch))}
@@ -185,10 +208,8 @@ def _loose(store: Any) -> set[str]:
 
 def _unique(store: Any, graph: str) -> tuple[int, int]:
     """(triples, IRI subjects) of ``graph`` that no other graph holds."""
-    def count(text: str) -> int:
-        return int(next(iter(store.query(text.format(g=graph))))[0].value)
-
-    return count(_UNIQUE_TRIPLES), count(_UNIQUE_SUBJECTS)
+    return (count(store, _UNIQUE_TRIPLES.format(g=graph)),
+            count(store, _UNIQUE_SUBJECTS.format(g=graph)))
 
 
 def _rebuild(store: Any, root: Path, paths: list[Path], memory: Any) -> dict[str, Any]:
@@ -204,12 +225,7 @@ def _rebuild(store: Any, root: Path, paths: list[Path], memory: Any) -> dict[str
     loose = _loose(memory)
     for entry in files.values():
         entry["loose"] = entry["graph"] in loose
-    triples = int(next(iter(memory.query(
-        "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE "
-        "{ GRAPH ?g { ?s ?p ?o } } }")))[0].value)
-    resources = int(next(iter(memory.query(
-        "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER isIRI(?s) }"
-    )))[0].value)
+    triples, resources = count(memory, TRIPLES), count(memory, IRI_SUBJECTS)
     # bulk_extend writes sorted tables directly (see kzgraph.store._fill_store); in parts, as
     # it holds what it is given in memory (N = 100: 157 MB more at once, 71 MB in parts)
     quads = iter(memory)
