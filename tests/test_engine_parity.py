@@ -227,3 +227,16 @@ ex:a ex:count "01"^^xsd:integer , "1"^^xsd:integer ; ex:share "1.50"^^xsd:decima
     assert set(loaded.store) == set(converted)
     more = store.load_files([data], graph=graph)  # a graph loaded twice has no stale copy
     assert getattr(more, store.MIRROR_ATTR) is None
+
+
+def test_installed_versions_are_read_as_importlib_metadata_reads_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pySHACL version (part of the validation cache's key and of the range check) is read
+    from the dist-info folder beside the package, or asked of importlib.metadata."""
+    import importlib.util
+    from importlib.metadata import version
+
+    for package in ("pyshacl", "rdflib", "pyoxigraph", "jinja2"):
+        assert shacl_engine._installed_version(package) == version(package)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    assert shacl_engine._installed_version("pyshacl") == version("pyshacl")

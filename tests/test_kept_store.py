@@ -164,3 +164,17 @@ def test_runs_at_once_all_end_with_the_same_report(data: Path, cache: Path) -> N
     assert all("Traceback" not in err for _, err in outputs)
     assert json.loads(outputs[0][0]) == json.loads(validate([data]).to_json())
     assert _manifest(cache)["state"] == "ok"
+
+
+def test_the_stores_old_information_logs_do_not_pile_up(data: Path, cache: Path) -> None:
+    """RocksDB starts an information log at every opening and would keep a thousand: only the
+    newest few old ones stay (these, written as from 2023, are older than any real one)."""
+    validate([data], incremental=True)
+    folder = cache / "file-store" / "store"
+    for stamp in range(1_700_000_000_000_000, 1_700_000_000_000_030):
+        (folder / f"LOG.old.{stamp}").write_text("old", encoding="utf-8")
+    _edit(data, "")
+    _same(validate([data], incremental=True), validate([data], incremental=False))
+    old = [p.name for p in folder.iterdir() if p.name.startswith("LOG.old.")]
+    assert 0 < len(old) <= 8
+    assert not [name for name in old if name < "LOG.old.1700000000000026"]  # the oldest

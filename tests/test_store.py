@@ -279,3 +279,26 @@ def test_importing_the_store_module_is_cheap() -> None:
             "print(sorted(m for m in ('rdflib', 'pyshacl', 'pyoxigraph') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("given", [
+    "data/kz/annex.ttl", "data/kz/./annex.ttl", "data/kz/", "data/kz/.", "data",
+    "linked/annex.ttl", "linked/../x.ttl", "annex-link.ttl", "outside.ttl", "."])
+def test_files_are_named_relative_to_the_working_folder_through_links(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str) -> None:
+    """A file is named as its resolved path relative to the working folder (the folder of
+    each file resolved once for all its files): links, "." and ".." as Path.resolve reads them."""
+    work = tmp_path / "work"
+    (work / "data" / "kz").mkdir(parents=True)
+    (work / "data" / "kz" / "annex.ttl").write_text("", encoding="utf-8")
+    (tmp_path / "elsewhere").mkdir()
+    (work / "linked").symlink_to(work / "data" / "kz")
+    (work / "annex-link.ttl").symlink_to(work / "data" / "kz" / "annex.ttl")
+    (work / "outside.ttl").symlink_to(tmp_path / "elsewhere" / "x.ttl")
+    monkeypatch.chdir(work)
+    for path in (Path(given), work / given):
+        try:
+            expected = str(path.resolve().relative_to(work.resolve()))
+        except ValueError:
+            expected = str(path)
+        assert store.display_path(path) == expected

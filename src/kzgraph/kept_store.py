@@ -93,6 +93,7 @@ def open_kept(paths: list[Path], memory: Any = None) -> Kept | None:
             store = ox.Store(str(root / "store"))
         except (OSError, RuntimeError):
             return None
+    _prune_logs(root / "store")
     manifest = _read(root)
     try:
         if manifest is None:
@@ -102,6 +103,16 @@ def open_kept(paths: list[Path], memory: Any = None) -> Kept | None:
     except (OSError, RuntimeError):
         return None  # a full disk, a read-only folder: the caller loads into memory
     return Kept(store, manifest, paths)
+
+
+def _prune_logs(store: Path, keep: int = 4) -> None:
+    """Delete RocksDB's older information logs: it starts one at every opening and keeps a
+    thousand (130 MB at N = 100), none of which the store needs."""
+    with contextlib.suppress(OSError):
+        old = sorted(n for n in os.listdir(store) if n.startswith("LOG.old."))
+        for name in old[:-keep] if len(old) > 2 * keep else ():
+            with contextlib.suppress(OSError):
+                os.unlink(store / name)
 
 
 def _key(path: Path) -> str:
@@ -264,7 +275,8 @@ def _update(store: Any, root: Path, manifest: dict[str, Any], paths: list[Path])
         if touched:
             _write(root, manifest)  # the stat data of touched files
         return
-    _write(root, {**manifest, "state": "updating"})
+    # what a crash from here leaves: a store to fill again (not the whole list of files)
+    _write(root, {"format": _FORMAT, "versions": _versions(), "state": "updating"})
     for name in gone:
         graph = files.pop(name)["graph"]
         triples, resources = _unique(store, graph)

@@ -53,15 +53,22 @@ def display_path(path: Path) -> str:
 
 @functools.lru_cache(maxsize=65536)  # thousands of files at scale, each named several times
 def _display_path(path: str, cwd: str) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(_resolved(cwd)))
-    except ValueError:
-        return path
+    # The folder is resolved once for all its files (a resolve walks every component); only
+    # a file that is itself a link needs its own.
+    absolute = os.path.join(cwd, path)
+    folder, name = os.path.split(absolute)
+    real = (str(Path(absolute).resolve()) if name in ("", ".", "..") or os.path.islink(absolute)
+            else os.path.join(_resolved(folder), name))
+    base = _resolved(cwd)
+    if real == base:
+        return "."
+    return real[len(base):].lstrip(os.sep) if real.startswith(base.rstrip(os.sep) + os.sep) \
+        else path
 
 
-@functools.lru_cache(maxsize=8)
-def _resolved(cwd: str) -> Path:
-    return Path(cwd).resolve()
+@functools.lru_cache(maxsize=4096)
+def _resolved(folder: str) -> str:
+    return str(Path(folder).resolve())
 
 
 def expand_paths(paths: Iterable[PathArg]) -> list[Path]:

@@ -7,9 +7,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from kzgraph.namespaces import RDF
+
 # A SPARQL constraint runs once over the graph, not once per focus node, when $this is only
 # matched in its patterns: not bound by BIND/VALUES, not inside a sub-SELECT, EXISTS or MINUS.
 _RISKY = re.compile(r"\b(BIND|VALUES|SERVICE|GRAPH)\b|\{\s*SELECT\b", re.IGNORECASE)
+# A SPARQL target's rows are kept by ?this: a join first in its WHERE clause keeps the same
+# ones unless something else gives ?this its value or the query reaches outside the graph.
+_RISKY_TARGET = re.compile(r"\b(SERVICE|GRAPH)\b|\{\s*SELECT\b|\bAS\s+[?$]this\b|"
+                           r"\bVALUES\s*(\([^)]*[?$]this\b|[?$]this\b)", re.IGNORECASE)
 _NESTED = re.compile(r"\b(EXISTS|MINUS)\s*\{", re.IGNORECASE)
 _THIS = re.compile(r"[?$]this\b")
 _COUNTED = re.compile(r"\b(GROUP\s+BY|HAVING|LIMIT|OFFSET)\b|"
@@ -49,7 +55,7 @@ def batchable(text: str, *, target: bool = False) -> bool:
     those values. For a SPARQL-based constraint, $this is bound before the query runs, also
     inside EXISTS and MINUS, where a join means something else; a SPARQL target is run as it
     is, its rows then kept by ?this, which the join does in one go."""
-    if _RISKY.search(text):
+    if (_RISKY_TARGET if target else _RISKY).search(text):
         return False
     for match in () if target else _NESTED.finditer(text):
         depth, i = 1, match.end()
@@ -61,3 +67,19 @@ def batchable(text: str, *, target: bool = False) -> bool:
     select = re.search(r"SELECT\s+(DISTINCT\s+|REDUCED\s+)?(.*?)\s*(WHERE\b|\{)", text,
                        re.IGNORECASE | re.DOTALL)
     return bool(select and _THIS.search(select.group(2)) and _WHERE.search(text))
+
+
+def anchor(store: Any, b: Any) -> tuple[str, tuple[Any, Any] | None]:
+    """How a query reaches the blank node b of store from a node it can write: ("into",
+    (a, p)) when the IRI a links to b by p, ("out", (a, p)) when b has the IRI or literal a as
+    a value of p, ("none", None) when neither is so."""
+    import pyoxigraph as ox
+
+    link = next((q for q in store.quads_for_pattern(None, None, b, None)
+                 if isinstance(q.subject, ox.NamedNode)), None)
+    if link is not None:
+        return "into", (link.subject, link.predicate)
+    own = sorted((q for q in store.quads_for_pattern(b, None, None, None)
+                  if not isinstance(q.object, ox.BlankNode)),
+                 key=lambda q: q.predicate.value == RDF + "type")  # a type: many nodes
+    return ("out", (own[0].object, own[0].predicate)) if own else ("none", None)

@@ -23,6 +23,7 @@ the previous run's. Their results are exactly those a full run gives
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -145,7 +146,7 @@ class ValidationCache:
             return None
         return saved
 
-    @property
+    @functools.cached_property
     def incremental(self) -> bool:
         """Whether a run on the touched focus nodes only can stand for a full run."""
         if self.previous is None or len(self.changed) > FULL_RUN_SHARE * max(len(self.files), 1):
@@ -241,7 +242,12 @@ class ValidationCache:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             (self.path.parent / _DESCRIBED).mkdir(exist_ok=True)
+            # After an edit, an unchanged file's description is the one the previous run
+            # kept (were it gone, the next edit of that file means a full run, which writes it)
+            unchanged = set(self.files).difference(self.changed) if self.incremental else ()
             for name in self.files:
+                if name in unchanged and name not in self._described:
+                    continue
                 kept = self._described_path(self.hashes[name], name)
                 if name in self._described or not kept.exists():
                     _write_atomically(kept, json.dumps(self._now(name)))
