@@ -26,16 +26,14 @@ if TYPE_CHECKING:  # pragma: no cover
 _KEPT_FEW = 50_000
 
 
-def validate_native(files: list[Path], shapes_graph: rdflib.Graph, shape_files: list[Path], *,
+def validate_native(files: list[Path], shapes_graph: rdflib.Graph, model: ShapesGraph,
+                    shape_files: list[Path], *,
                     fixed: set[Path] | None = None) -> ValidationReport | None:
     """The report of the native engine, or None when the shapes need pySHACL.
 
+    model: the shapes of shapes_graph, resolved (kzgraph.shapes_cache.read_shapes);
     fixed: for an incremental run, the files (ontology, shapes) whose change means a full run;
     None for a full run."""
-    try:
-        model = ShapesGraph(shapes_graph)
-    except Unsupported:
-        return None
     cache = None
     if fixed is not None:
         from kzgraph.validation_cache import ValidationCache

@@ -224,15 +224,21 @@ def validate(paths: Iterable[_store.PathArg] | None = None,
     if not shape_files:
         raise InputError(f"no SHACL shapes found in {_paths.part('shapes')}",
                          hint="add shapes/*.ttl, or pass shapes files with --shapes")
-    shapes_graph = _store.load_files(shape_files)
-    _require_shapes(shapes_graph, [_store.display_path(p) for p in shape_files])
     if engine == "kzgraph":
         from kzgraph.native_validation import validate_native
+        from kzgraph.shapes_cache import read_shapes
 
+        names = [_store.display_path(p) for p in shape_files]
+        shapes_graph, model = read_shapes(shape_files,
+                                          check=lambda graph: _require_shapes(graph, names))
         fixed = {*ontology_files, *shape_files} if incremental else None
-        report = validate_native(files, shapes_graph, shape_files, fixed=fixed)
+        report = (validate_native(files, shapes_graph, model, shape_files, fixed=fixed)
+                  if model is not None else None)
         if report is not None:
             return report
+    # pySHACL gets the shapes as loaded (with the files' source map), not from the cache
+    shapes_graph = _store.load_files(shape_files)
+    _require_shapes(shapes_graph, [_store.display_path(p) for p in shape_files])
     data = _store.graph() if paths is None else _store.load_files(files)
     sources = _store.source_map(data)
 
