@@ -3,11 +3,12 @@
 edit replaces the graphs of the files that changed instead of parsing every file again.
 
 ``manifest.json`` next to the store says which file each graph holds (with the file's size,
-times and sha256, and its prefixes, each set of prefixes written once) and how many distinct triples and IRI subjects the graphs
-hold. It is written last, after the store is flushed, and says ``"state": "updating"`` while
-graphs are replaced: a store a run left half-updated (killed, Ctrl-C, a full disk) is never
-trusted but filled again from the files. RocksDB lets one process open the store: a second run
-meanwhile loads the files into memory instead (and says so), it neither waits nor writes.
+times and sha256, and its prefixes, each set of prefixes written once) and how many distinct
+triples and IRI subjects the graphs hold. It is written last, after the store is flushed,
+and says ``"state": "updating"`` while graphs are replaced: a store a run left half-updated
+(killed, Ctrl-C, a full disk) is never trusted but filled again from the files. RocksDB lets
+one process open the store: a second run meanwhile loads the files into memory instead (and
+says so), it neither waits nor writes.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ read, never a wrong answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,7 @@ _COMPONENT = {
 _RESHAPED = frozenset(XSD + t for t in ("decimal", "double", "float", "boolean", "dateTime",
                                         "time", "duration"))
 _IRI_PATH = re.compile(r"\^?<[^<>\s]*>")  # a predicate, or its inverse
+_STEPS_PATH = re.compile(r"\^?<[^<>\s]*>|\(\^?<[^<>\s]*>(\|\^?<[^<>\s]*>)+\)")  # or (a|b|...)
 _FEW = 2000  # validating at most this many focus nodes: ask the store about each one
 _BOUND_QUERIES = 20  # more nodes than this to bind one by one: one whole-graph query instead
 
@@ -157,22 +158,24 @@ class NativeEngine:
         if found is None:
             if isinstance(node, self._ox.Literal):
                 found = []  # a literal has no values (and cannot be a query's subject)
-            elif _IRI_PATH.fullmatch(path):
-                # One predicate, either way: read from the indexes (a query costs ~10x more,
-                # thousands of times in a run on a few focus nodes). Each file is a graph of
-                # the store, so a value stated in two files is met twice.
-                predicate = self._ox.NamedNode(path.lstrip("^")[1:-1])
-                if path[0] == "^":
-                    quads = self.store.quads_for_pattern(None, predicate, node, None)
-                    found = list(dict.fromkeys(q.subject for q in quads))
-                else:
-                    quads = self.store.quads_for_pattern(node, predicate, None, None)
-                    found = list(dict.fromkeys(q.object for q in quads))
+            elif _STEPS_PATH.fullmatch(path):
+                # Predicates (either way; one or alternatives): read from the indexes (a query
+                # costs ~10x more, thousands of times in a run on a few focus nodes). Each
+                # file is a graph of the store, so a value stated in two files is met twice.
+                found = list(dict.fromkeys(v for step in _IRI_PATH.findall(path)
+                                           for v in self._step(step, node)))
             else:
                 found = [row[1] for row in self._query(  # pyoxigraph binds projected variables
                     f"SELECT DISTINCT ?this ?o WHERE {{ ?this {path} ?o }}", this=node)]
             self._node_values[key] = found
         return found
+
+    def _step(self, step: str, node: Any) -> Iterator[Any]:
+        """The values of node along one predicate written ``<p>`` or ``^<p>``."""
+        predicate = self._ox.NamedNode(step.lstrip("^")[1:-1])
+        if step[0] == "^":
+            return (q.subject for q in self.store.quads_for_pattern(None, predicate, node, None))
+        return (q.object for q in self.store.quads_for_pattern(node, predicate, None, None))
 
     def instances(self, cls: Any) -> set[Any]:
         found = self._instances.get(cls)
