@@ -200,3 +200,34 @@ def test_prefixes_declared_alike_are_kept_once(tmp_path: Path, cache: Path) -> N
     (folder / "more-0.ttl").write_text(
         head + "<https://example.org/x0> a <https://example.org/T> .\n", encoding="utf-8")
     _same(validate([folder], incremental=True), validate([folder], incremental=False))
+
+
+BLANKS = """@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix time: <http://www.w3.org/2006/time#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix t: <https://w3id.org/kzgraph/id/test/> .
+
+[] a time:Instant{year} .
+t:country-testland rdfs:seeAlso [ rdfs:seeAlso [ rdfs:seeAlso [ rdfs:seeAlso
+    [ a time:Instant ] ] ] ] .
+"""
+
+
+def test_blank_nodes_no_iri_owns_are_validated_again_after_an_edit(data: Path,
+                                                                   cache: Path) -> None:
+    """A blank node no IRI reaches has no resource to keep its results under: each run
+    after an edit validates it again, also when the edit is elsewhere; one four blank nodes
+    below an IRI is that IRI's (both instants here lack a year or date)."""
+    blanks = data / "blanks.ttl"
+    blanks.write_text(BLANKS.format(year=""), encoding="utf-8")
+    first = validate([data], incremental=True)
+    instants = [r for r in first.results if r.focus_node.startswith("_:")]
+    assert len(instants) == 2 and {r.resource.startswith("_:") for r in instants} == {
+        True, False}
+    _edit(data, "")
+    _same(validate([data], incremental=True), validate([data], incremental=False))
+    blanks.write_text(BLANKS.format(year=' ; time:inXSDgYear "2001"^^xsd:gYear'),
+                      encoding="utf-8")
+    fixed = validate([data], incremental=True)
+    _same(fixed, validate([data], incremental=False))
+    assert len([r for r in fixed.results if r.focus_node.startswith("_:")]) == 1
