@@ -51,8 +51,8 @@ from kzgraph.parameters import EXPECTED, convert
 from kzgraph.results import (
     QueryResult,
     Term,
-    from_oxigraph,
     from_rdflib,
+    oxigraph_converter,
 )
 from kzgraph.sparql_lexer import (
     QueryForm,
@@ -334,19 +334,21 @@ def _run_oxigraph(store: Any, text: str, form: QueryForm, where: str,
         if isinstance(answer, pyoxigraph.QueryBoolean):
             return QueryResult("ASK", boolean=bool(answer), source="oxigraph", query=text,
                                prefixes=prefixes)
+        term_of = oxigraph_converter()
         if isinstance(answer, pyoxigraph.QueryTriples):
-            triples = [(from_oxigraph(t.subject), from_oxigraph(t.predicate),
-                        from_oxigraph(t.object)) for t in answer]
+            triples = [(term_of(t.subject), term_of(t.predicate), term_of(t.object))
+                       for t in answer]
             return QueryResult(form, triples=triples, source="oxigraph", query=text,
                                prefixes=prefixes)
         names = [v.value for v in answer.variables]
+        columns = list(enumerate(names))
         rows = []
         for solution in answer:
             row = {}
-            for i, name in enumerate(names):
+            for i, name in columns:
                 value = solution[i]
                 if value is not None:
-                    row[name] = from_oxigraph(value)
+                    row[name] = term_of(value)
             rows.append(row)
     except SyntaxError as exc:
         raise syntax_error(text, str(exc), where) from None

@@ -175,7 +175,7 @@ def _graph_result(endpoint: str, form: QueryForm, body: bytes, content_type: str
                   prefixes: dict[str, str] | None) -> QueryResult:
     import pyoxigraph as ox
 
-    from kzgraph.results import from_oxigraph
+    from kzgraph.results import oxigraph_converter
 
     media = content_type.split(";")[0].strip() or "text/turtle"
     fmt = ox.RdfFormat.from_media_type(media)
@@ -184,8 +184,9 @@ def _graph_result(endpoint: str, form: QueryForm, body: bytes, content_type: str
     if fmt is None:
         raise EndpointError(endpoint, f"the answer to {form} is not RDF ({media})",
                             body=_body_text(body))
+    term_of = oxigraph_converter()
     try:
-        triples = [(from_oxigraph(q.subject), from_oxigraph(q.predicate), from_oxigraph(q.object))
+        triples = [(term_of(q.subject), term_of(q.predicate), term_of(q.object))
                    for q in ox.parse(body, format=fmt)]
     except (SyntaxError, ValueError) as exc:
         cause = f"the answer to {form} is not valid {fmt}: {_one_line(str(exc), 120)}"
