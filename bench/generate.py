@@ -159,6 +159,25 @@ def _of_another_factsheet(term: Any, ox: Any) -> bool:
     return isinstance(term, ox.NamedNode) and _in_another_namespace(term.value)
 
 
+def _without_orphans(triples: list[Any], ox: Any) -> list[Any]:
+    """The triples whose subject is an IRI, or a blank node reached from one of them: the
+    blank nodes of a resource that is not cloned (a shared EU membership's time interval)
+    stay with it, instead of being cloned without their owner."""
+    below: dict[Any, list[Any]] = {}
+    for t in triples:
+        if isinstance(t.object, ox.BlankNode):
+            below.setdefault(t.subject, []).append(t.object)
+    reached: set[Any] = set()
+    pending = [o for t in triples if not isinstance(t.subject, ox.BlankNode)
+               for o in below.get(t.subject, ())]
+    while pending:
+        node = pending.pop()
+        if node not in reached:
+            reached.add(node)
+            pending.extend(below.get(node, ()))
+    return [t for t in triples if not isinstance(t.subject, ox.BlankNode) or t.subject in reached]
+
+
 def read_template(root: Path = ROOT) -> Template:
     import pyoxigraph as ox
 
@@ -170,8 +189,9 @@ def read_template(root: Path = ROOT) -> Template:
                       *(root / "data" / "shared").rglob("*.ttl")]
     for path in sorted(template_files):
         parser = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+        quads = list(parser)
         own = []
-        for quad in parser:
+        for quad in quads:
             p = quad.predicate.value
             if p == ALPHA2:
                 taken2.add(quad.object.value)
@@ -184,6 +204,7 @@ def read_template(root: Path = ROOT) -> Template:
             if _is_own(quad.subject, ox) or (isinstance(quad.object, ox.NamedNode)
                                              and _is_own(quad.object, ox)):
                 own.append(ox.Triple(quad.subject, quad.predicate, quad.object))
+        own = _without_orphans(own, ox)
         prefixes.update(parser.prefixes or {})
         if own:
             files[path.name] = own
