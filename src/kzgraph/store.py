@@ -482,6 +482,9 @@ def _build_cached(files: list[Path], key: str) -> pyoxigraph.Store:
         try:
             _fill_store(store, files)
             store.flush()
+            # Compacted once, queries read fewer tables: N = 1000, compare-political-rights
+            # 0.87 s to 0.60 s, compare-emigrant-stocks 1.2 s to 0.83 s, for 2 s here.
+            store.optimize()
             count = len(store)
         finally:
             del store  # closes RocksDB before the folder moves
