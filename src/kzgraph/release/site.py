@@ -46,7 +46,7 @@ from kzgraph.release.bundle import LICENSE, ONTOLOGY_IRI, FileInfo, Release
 from kzgraph.release.charts import Bar, all_origins, chart_for, emigrant_stock
 from kzgraph.release.conneg import HTACCESS, RDF_EXTS, type_map
 from kzgraph.release.countries import CountryPart, country_parts, dataset_examples
-from kzgraph.release.documents import documents
+from kzgraph.release.documents import Documents
 from kzgraph.release.folder import Writer
 from kzgraph.release.pages import render_pages
 from kzgraph.release.serialise import serialise
@@ -116,7 +116,7 @@ def _render(rel: Release, w: Writer, files: Sequence[FileInfo], present: set[str
 
     class_counts = rel.counts["classes"]
     parts = country_parts(rel)
-    subsets = [part.code for part in parts]
+    docs = Documents(m, [part.code for part in parts])
 
     # -- resource pages ----------------------------------------------------------------
     resource_tpl = env.get_template("resource.html")
@@ -134,11 +134,12 @@ def _render(rel: Release, w: Writer, files: Sequence[FileInfo], present: set[str
              "rows": m.rows(t, root)}
             for t in sorted(hash_terms.get(iri, []), key=str)
         ]
-        triples = m.closure(term) + [t for b in ctx.pop("orphans") for t in m.closure(b)]
-        for t in hash_terms.get(iri, []):
-            triples += m.closure(t)
+        # the nodes whose triples the documents hold (in order of first sight, once each)
+        nodes = dict.fromkeys(m.closure(term))
+        for node in [*ctx.pop("orphans"), *hash_terms.get(iri, [])]:
+            nodes.update(dict.fromkeys(m.closure(node)))
         stem = path[: -len(".html")]
-        for ext, data in documents(m, term, triples, subsets):
+        for ext, data in docs.documents(term, list(nodes)):
             yield f"{stem}.{ext}", data
         yield f"{stem}.var", type_map(stem.rsplit("/", 1)[-1])
         name = quote(stem.rsplit("/", 1)[-1], safe="-._~")
