@@ -131,18 +131,26 @@ class Documents:
             used |= prefixes
         return body, used
 
-    def header(self, term: Any, ext: str, body: set[int]) -> list[tuple[int, Any]]:
-        """The header of term's document ``.ext`` in order, each triple with its place in
-        the graph (bisect_left: before its equal, which it is if the graph says it too; one
-        the body holds is left out)."""
+    def headers(self, term: Any, body: set[int]) -> Iterator[tuple[str, list[tuple[int, Any]]]]:
+        """(ext, header) of each of term's documents: the header's triples in order, each
+        with its place in the graph (bisect_left: before its equal, which it is if the graph
+        says it too; one the body holds is left out). The headers differ in their subject
+        alone, so they are sorted once."""
         m, graph = self.m, self.graph
-        triples = sorted(header_triples(m, term, ext, self.subsets), key=self.key)
-        if triples[0].subject not in m.out:  # as usual: one place for all, among subjects
-            at = self.place(triples[0])
-            return [(at, t) for t in triples]
-        placed = [(self.place(t), t) for t in triples]
-        return [(at, t) for at, t in placed
-                if not (at < len(graph) and at in body and graph[at] == t)]
+        by_ext = [(ext, header_triples(m, term, ext, self.subsets)) for ext in RDF_EXTS]
+        first = by_ext[0][1]
+        ranks = sorted(range(len(first)), key=lambda k: self.key(first[k]))
+        for ext, unsorted in by_ext:
+            triples = [unsorted[k] for k in ranks]
+            doc = triples[0].subject
+            if doc not in m.out:  # as usual: one place for all, among the subjects
+                at = bisect.bisect_left(self._subjects, (0, str(doc)))
+                at = self._starts[at] if at < len(self._starts) else len(graph)
+                yield ext, [(at, t) for t in triples]
+                continue
+            placed = [(self.place(t), t) for t in triples]
+            yield ext, [(at, t) for at, t in placed
+                        if not (at < len(graph) and at in body and graph[at] == t)]
 
     def documents(self, term: Any, nodes: Sequence[Any]) -> Iterator[tuple[str, bytes]]:
         """(ext, bytes) of term's document in every format: the triples of nodes (term and
@@ -151,8 +159,7 @@ class Documents:
         body, used = self.body(term, nodes)
         order = sorted(body)
         ordered = [self.graph[i] for i in order]
-        for ext in RDF_EXTS:
-            header = self.header(term, ext, body)
+        for ext, header in self.headers(term, body):
             triples = list(ordered)
             for at, t in reversed(header):  # descending, so that earlier positions stay valid
                 triples.insert(bisect.bisect_left(order, at), t)

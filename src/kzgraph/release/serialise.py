@@ -147,9 +147,14 @@ def jsonld_bytes(triples: Sequence[pyoxigraph.Triple], pm: PrefixMap,
     blank, literal = ox.BlankNode, ox.Literal
     compacted = pm.compacted
 
+    keys: dict[str, str] = {}  # predicate or datatype -> its key or type
+
     def compact(iri: str) -> str:
-        hit = compacted(iri)
-        return hit[1] if hit is not None and hit[0] in compactable else iri
+        hit = keys.get(iri)
+        if hit is None:
+            found = compacted(iri)
+            hit = keys[iri] = found[1] if found is not None and found[0] in compactable else iri
+        return hit
 
     ids: dict[Any, str] = {}  # subject or object -> its JSON string (not the object form)
 
@@ -180,7 +185,8 @@ def jsonld_bytes(triples: Sequence[pyoxigraph.Triple], pm: PrefixMap,
                          f'{{"@type": {_json_str(compact(dt))}, "@value": {_json_str(o.value)}}}')
         else:
             value = f'{{"@id": {node_id(o)}}}'
-        node.setdefault(compact(p), []).append(value)
+        key = keys.get(p)
+        node.setdefault(compact(p) if key is None else key, []).append(value)
     lines = []
     for s, node in nodes.items():
         node["@id"] = [node_id(s)]
