@@ -287,7 +287,7 @@ def resource_context(m: Model, term: Any, root: str,
     """What resource.html shows about one resource."""
     ox = m.ox
     iri = term.value
-    types = [m.link(ox.NamedNode(c), root) for c in m.types.get(term, [])]
+    types = [m.link_markup(ox.NamedNode(c), root) for c in m.types.get(term, [])]
     rows = m.rows(term, root, skip=(RDF_TYPE,))
     sources = []
     for prop in SOURCE_PROPS:
@@ -298,7 +298,8 @@ def resource_context(m: Model, term: Any, root: str,
                      if isinstance(v, ox.NamedNode | ox.Literal)]
             note = next((v.value for v in m.values(o, DEM + "printedText")
                          if isinstance(v, ox.Literal)), None)
-            sources.append({"prop": m.link(ox.NamedNode(prop), root), "link": m.link(o, root),
+            sources.append({"prop": m.link(ox.NamedNode(prop), root),
+                            "link": m.link_markup(o, root),
                             "cited": cited, "note": None if note in cited else note})
 
     # Reified statements about this resource (sources that add or dispute a value).
@@ -313,8 +314,8 @@ def resource_context(m: Model, term: Any, root: str,
             obj = m.values(s, RDF + "object")
             asserted = bool(pred and obj and m.asserted(term, pred[0], obj[0]))
             statements.append({
-                "link": m.link(s, root) if isinstance(s, ox.NamedNode) else None,
-                "pred": m.link(pred[0], root) if pred else None,
+                "link": m.link_markup(s, root) if isinstance(s, ox.NamedNode) else None,
+                "pred": m.link_markup(pred[0], root) if pred else None,
                 "object": m.value(obj[0], root) if obj else None,
                 "asserted": asserted,
                 "sources": [m.value(v, root) for v in m.values(s, PROV + "wasDerivedFrom")],
@@ -341,7 +342,7 @@ def resource_context(m: Model, term: Any, root: str,
             {"link": m.markup(m.link_html(x, root)), "via": via} if k[0] == 0 else {"nested": x}
             for k, x, via in items[:INCOMING_CAP]
         ]
-        incoming_rows.append({"pred": m.link(ox.NamedNode(p), root), "subjects": shown,
+        incoming_rows.append({"pred": m.link_markup(ox.NamedNode(p), root), "subjects": shown,
                               "more": max(0, len(items) - INCOMING_CAP)})
     chart = chart_for(m, term, charts[term], root) if term in charts else None
     return {

@@ -4,6 +4,7 @@ grouped properties and links of each resource (:class:`Model`), and small HTML h
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -115,6 +116,19 @@ def a_html(link: Link) -> str:
     return f'<a{cls} href="{html.escape(link.href)}" title="{title}">{text}</a>'
 
 
+def link_tag(link: Link) -> str:
+    """A Link as the templates' ``mc.link`` macro writes it (escaped as Jinja2 escapes)."""
+    from markupsafe import escape
+
+    text, title = escape(link.text), escape(link.title)
+    if link.href and link.external:
+        return f'<a class="ext" href="{escape(link.href)}" title="{title}">{text}</a>'
+    if link.href:
+        return f'<a href="{escape(link.href)}" title="{title}">{text}</a>'
+    return f'<span class="iri" title="{title}">{text}</span>'
+
+
+@functools.lru_cache(maxsize=1 << 16)  # the same labels are sorted on many pages
 def natural_key(text: str) -> tuple[Any, ...]:
     """Sort key that puts "Footnote 2" before "Footnote 10"."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
@@ -177,6 +191,7 @@ class Model:
                         self.pages.setdefault(base, page_path(base) or "")
         self._labels: dict[Any, str] = {}
         self._link_html: dict[tuple[Any, str], str] = {}
+        self._link_tag: dict[tuple[Any, str], Any] = {}
         self.dangling: set[str] = set()
         from markupsafe import Markup
 
@@ -249,6 +264,15 @@ class Model:
         hit = self._link_html.get(key)
         if hit is None:
             hit = self._link_html[key] = a_html(self.link(term, root))
+        return hit
+
+    def link_markup(self, term: Any, root: str) -> Any:
+        """The link to term as the templates' ``mc.link`` macro writes it, as (safe) HTML:
+        a resource page shows a few, and a macro call per link cost more than the rest."""
+        key = (term, root)
+        hit = self._link_tag.get(key)
+        if hit is None:
+            hit = self._link_tag[key] = self.markup(link_tag(self.link(term, root)))
         return hit
 
     def value(self, term: Any, root: str, depth: int = 0,
