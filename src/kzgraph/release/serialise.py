@@ -55,6 +55,7 @@ class PrefixMap:
         self._cache: dict[str, tuple[str, str] | None] = {}
         self._term_prefix: dict[Any, str | None] = {}
         self._compacted: dict[str, tuple[str, str] | None] = {}
+        self._context_json: dict[tuple[tuple[str, str], ...], str] = {}
 
     def split(self, iri: str) -> tuple[str, str] | None:
         """(prefix, local) for an IRI that a declared namespace covers with a safe local
@@ -125,6 +126,16 @@ class PrefixMap:
             if prefix:
                 used.add(prefix)
         return used
+
+    def context_json(self, context: dict[str, str]) -> str:
+        """A JSON-LD context of these prefixes as JSON (keys sorted); many documents share
+        one, and the JSON encoder's set-up cost more than the writing."""
+        items = tuple(context.items())
+        text = self._context_json.get(items)
+        if text is None:
+            text = self._context_json[items] = json.dumps(context, ensure_ascii=False,
+                                                           sort_keys=True)
+        return text
 
     def jsonld_context(self, prefixes: dict[str, str] | None = None) -> dict[str, str]:
         items = (prefixes if prefixes is not None else self.prefixes).items()
@@ -197,7 +208,7 @@ def jsonld_bytes(triples: Sequence[pyoxigraph.Triple], pm: PrefixMap,
                          f"{_json_str(key)}: [{', '.join(values)}]")
         lines.append("{" + ", ".join(parts) + "}")
     body = ",\n".join(lines)
-    head = json.dumps(context, ensure_ascii=False, sort_keys=True)
+    head = pm.context_json(context)
     text = f'{{"@context": {head},\n"@graph": [\n{body}\n]}}\n'
     return text.encode("utf-8")
 
