@@ -66,12 +66,12 @@ class Documents:
         self.subsets = set(subsets)
         self.graph = m.rel.graph
         self.key = triple_key()
-        self._link: dict[int, set[str]] = {}
-        self._neighbour: dict[Any, tuple[list[int], set[str]]] = {}
-        # The subjects' sort keys and where their runs start: a header's place in the graph
-        # is found among the subjects, not by a sort key per triple it passes.
-        blank = m.ox.BlankNode
-        self._subjects = [(1 if isinstance(s, blank) else 0, str(s)) for s in m.out]
+        # A neighbour's labels are in the documents of all it links to or is linked from.
+        self._neighbour: dict[Any, tuple[tuple[int, ...], tuple[str, ...]]] = {}
+        # The subjects' N-Triples forms (IRIs, "<…>", sort before blank nodes, "_:…", as in
+        # the canonical order) and where their runs start: a header's place in the graph is
+        # found among the subjects, not by a sort key per triple it passes.
+        self._subjects = [str(s) for s in m.out]
         self._starts = [m.span(s)[0] for s in m.out]  # type: ignore[index]
 
     def place(self, t: Any) -> int:
@@ -80,10 +80,10 @@ class Documents:
         if subject is not None:  # among the subject's own triples
             start, end = subject
             return bisect.bisect_left(self.graph, self.key(t), start, end, key=self.key)
-        at = bisect.bisect_left(self._subjects, self.key(t)[:2])
+        at = bisect.bisect_left(self._subjects, self.key(t)[1])
         return self._starts[at] if at < len(self._starts) else len(self.graph)
 
-    def neighbour(self, node: Any) -> tuple[list[int], set[str]]:
+    def neighbour(self, node: Any) -> tuple[tuple[int, ...], tuple[str, ...]]:
         """The positions of node's labels and types (not those with a blank node), and the
         prefixes they need."""
         found = self._neighbour.get(node)
@@ -95,8 +95,8 @@ class Documents:
                 for i, (p, o) in enumerate(self.m.out[node], span[0]):
                     if p in NEIGHBOUR_PROPS and not isinstance(o, blank):
                         at.append(i)
-            found = self._neighbour[node] = (
-                at, self.m.pm.names_used([self.graph[i] for i in at]))
+            found = self._neighbour[node] = (  # tuples: a worker holds one per IRI
+                tuple(at), tuple(self.m.pm.names_used([self.graph[i] for i in at])))
         return found
 
     def body(self, term: Any, nodes: Sequence[Any]) -> tuple[set[int], set[str]]:
@@ -120,15 +120,12 @@ class Documents:
             if isinstance(s, named):
                 i = m.position(s, p, term)
                 body.add(i)
-                found = self._link.get(i)
-                if found is None:
-                    found = self._link[i] = names_used(graph[i:i + 1])
-                used |= found
+                used |= names_used(graph[i:i + 1])
                 neighbours.add(s)
         for node in neighbours - described:
             at, prefixes = self.neighbour(node)
             body.update(at)
-            used |= prefixes
+            used.update(prefixes)
         return body, used
 
     def headers(self, term: Any, body: set[int]) -> Iterator[tuple[str, list[tuple[int, Any]]]]:
@@ -144,7 +141,7 @@ class Documents:
             triples = [unsorted[k] for k in ranks]
             doc = triples[0].subject
             if doc not in m.out:  # as usual: one place for all, among the subjects
-                at = bisect.bisect_left(self._subjects, (0, str(doc)))
+                at = bisect.bisect_left(self._subjects, str(doc))
                 at = self._starts[at] if at < len(self._starts) else len(graph)
                 yield ext, [(at, t) for t in triples]
                 continue

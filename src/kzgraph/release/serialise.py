@@ -54,7 +54,6 @@ class PrefixMap:
         self._lengths = sorted({len(ns) for ns in self._first_of}, reverse=True)
         self._cache: dict[str, tuple[str, str] | None] = {}
         self._term_prefix: dict[Any, str | None] = {}
-        self._compacted: dict[str, tuple[str, str] | None] = {}
         self._context_json: dict[tuple[tuple[str, str], ...], str] = {}
 
     def split(self, iri: str) -> tuple[str, str] | None:
@@ -86,12 +85,8 @@ class PrefixMap:
     def compacted(self, iri: str) -> tuple[str, str] | None:
         """(prefix, compact IRI) of an IRI with a declared namespace and a non-empty safe
         local name, else None."""
-        if iri in self._compacted:
-            return self._compacted[iri]
-        hit = self.split(iri)
-        found = (hit[0], f"{hit[0]}:{hit[1]}") if hit and hit[1] else None
-        self._compacted[iri] = found
-        return found
+        hit = self.split(iri)  # cached; this is not (a worker would hold one per IRI)
+        return (hit[0], f"{hit[0]}:{hit[1]}") if hit and hit[1] else None
 
     def curie(self, iri: str) -> str:
         hit = self.split(iri)
