@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from kzgraph.namespaces import (
+    DEM,
+    SDMX_MEASURE,
     VOCAB_SPACE,
 )
 from kzgraph.release.bundle import Release
@@ -31,6 +33,11 @@ SELECT ?origin ?destination ?value ?year ?source WHERE {
 """
 
 
+#: The predicates EMIGRANT_QUERY matches.
+_EMIGRANT_PREDICATES = frozenset({DEM + "indicator", DEM + "destination", SDMX_MEASURE + "obsValue",
+                                  DEM + "origin", DEM + "referenceYear", DEM + "sourceDataset"})
+
+
 @dataclass
 class Bar:
     term: Any
@@ -44,9 +51,10 @@ def emigrant_stock(rel: Release) -> dict[Any, list[Bar]]:
     first; by SPARQL over the graph in an in-memory Oxigraph store."""
     import pyoxigraph as ox
 
+    # The query matches triples of its own predicates alone: the store holds just those.
     store = ox.Store()
     store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph())
-                      for t in rel.graph)
+                      for t in rel.graph if t.predicate.value in _EMIGRANT_PREDICATES)
     best: dict[tuple[Any, Any], Bar] = {}
     for row in store.query(EMIGRANT_QUERY):  # type: ignore[union-attr]
         try:

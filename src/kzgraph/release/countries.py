@@ -100,16 +100,18 @@ def _text(out: dict[Any, list[tuple[str, Any]]], node: Any, *props: str) -> str 
 
 def _cbd(out: dict[Any, list[tuple[str, Any]]], statements: dict[Any, list[Any]],
          node: Any) -> set[Any]:
-    """The Concise Bounded Description of node, as (subject, predicate, object) keys."""
+    """The Concise Bounded Description of node, as its subjects: every triple of each is in
+    it (node, the statements about it and the blank nodes they reach)."""
     import pyoxigraph as ox
 
-    found: set[Any] = set()
     stack, seen = [node, *statements.get(node, ())], {node}
     seen.update(statements.get(node, ()))
+    found: set[Any] = set()
     while stack:
         s = stack.pop()
-        for p, o in out.get(s, ()):
-            found.add((s, p, o))
+        if s in out:
+            found.add(s)
+        for _p, o in out.get(s, ()):
             if isinstance(o, ox.BlankNode) and o not in seen:
                 seen.add(o)
                 stack.append(o)
@@ -165,16 +167,16 @@ def _country_parts(rel: Release, examples: int) -> list[CountryPart]:
         found = country_prefix(s.value) if isinstance(s, ox.NamedNode) else None
         if found is not None and found[0] in by_code:
             in_space.setdefault(found[0], []).append(s)
-    member: dict[Any, list[str]] = {}
+    member: dict[Any, list[str]] = {}  # subject -> the parts all its triples are in
     for code in by_code:
-        keys: set[Any] = set()
+        subjects: set[Any] = set()
         for s in in_space.get(code, ()):
-            keys |= _cbd(out, statements, s)
-        for key in keys:
-            member.setdefault(key, []).append(code)
+            subjects |= _cbd(out, statements, s)
+        for s in subjects:
+            member.setdefault(s, []).append(code)
     split: dict[str, list[Any]] = {code: [] for code in by_code}
     for t in rel.graph:
-        for code in member.get((t.subject, t.predicate.value, t.object), ()):
+        for code in member.get(t.subject, ()):
             split[code].append(t)
     del member
 

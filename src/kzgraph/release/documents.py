@@ -19,7 +19,7 @@ files stay byte-identical between builds.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
 from kzgraph.namespaces import DCT, FOAF, RDF_TYPE, RDFS, SKOS, VOID, country_prefix
@@ -33,17 +33,17 @@ from kzgraph.release.site_model import Model
 NEIGHBOUR_PROPS = (RDF_TYPE, RDFS + "label", SKOS + "prefLabel")
 
 
-def dataset_iris(iri: str, subsets: Iterable[str]) -> list[str]:
+def dataset_iris(iri: str, subsets: Collection[str]) -> list[str]:
     """The VoID datasets a resource is in: the whole dataset, and its country's subset when
     the IRI is in the namespace of a country that has one (subsets: their codes)."""
     found = country_prefix(iri)
     datasets = [VOID_NS + "kzgraph"]
-    if found is not None and found[0] in set(subsets):
+    if found is not None and found[0] in subsets:
         datasets.append(f"{VOID_NS}country-{found[0]}")
     return datasets
 
 
-def header_triples(m: Model, term: Any, ext: str, subsets: Iterable[str]) -> list[Any]:
+def header_triples(m: Model, term: Any, ext: str, subsets: Collection[str]) -> list[Any]:
     """What the document ``{term}.{ext}`` says of itself."""
     ox = m.ox
     doc = ox.NamedNode(f"{term.value}.{ext}")
@@ -55,46 +55,111 @@ def header_triples(m: Model, term: Any, ext: str, subsets: Iterable[str]) -> lis
     return out
 
 
-def link_triples(m: Model, term: Any, description: Sequence[Any]) -> list[Any]:
-    """The incoming links and neighbour labels and types of term's document (unsorted, may
-    repeat triples of description)."""
-    ox = m.ox
-    out = []
-    neighbours: set[Any] = set()
-    for t in description:
-        for node in (t.subject, t.object):
-            if isinstance(node, ox.NamedNode):
-                neighbours.add(node)
-    for s, p in m.inc.get(term, ()):
-        if isinstance(s, ox.NamedNode):
-            out.append(ox.Triple(s, ox.NamedNode(p), term))
-            neighbours.add(s)
-    described = {t.subject for t in description}
-    for node in neighbours - described:
-        edges = m.out.get(node)
-        if edges:
-            out += [t for (p, o), t in zip(edges, m.triples_of(node), strict=True)
-                    if p in NEIGHBOUR_PROPS and not isinstance(o, ox.BlankNode)]
-    return out
+class Documents:
+    """Writes the documents of a release's resources. Their triples are named by their
+    positions in the canonical graph (the Model's subjects are runs of it), so a document's
+    body is put in canonical order by sorting integers, and what is known of a graph triple
+    (its prefixes, a neighbour's label triples) is found once per process, not per page."""
 
+    def __init__(self, m: Model, subsets: Iterable[str]) -> None:
+        self.m = m
+        self.subsets = set(subsets)
+        self.graph = m.rel.graph
+        self.key = triple_key()
+        # A neighbour's labels are in the documents of all it links to or is linked from.
+        self._neighbour: dict[Any, tuple[tuple[int, ...], tuple[str, ...]]] = {}
+        # The subjects' N-Triples forms (IRIs, "<…>", sort before blank nodes, "_:…", as in
+        # the canonical order) and where their runs start: a header's place in the graph is
+        # found among the subjects, not by a sort key per triple it passes.
+        self._subjects = [str(s) for s in m.out]
+        self._starts = [m.span(s)[0] for s in m.out]  # type: ignore[index]
 
-def documents(m: Model, term: Any, description: Sequence[Any],
-              subsets: Iterable[str]) -> Iterator[tuple[str, bytes]]:
-    """(ext, bytes) of term's document in every format: the description, its links and a
-    header each, sorted as the release is. The body is sorted once; each format's header
-    (the one part that differs) is merged into it."""
-    pm = m.pm
-    key = triple_key()
-    body = set(description)
-    body.update(link_triples(m, term, description))
-    ordered = sorted(body, key=key)
-    keys = [key(t) for t in ordered]
-    used = pm.used(ordered)
-    for ext in RDF_EXTS:
-        header = sorted((t for t in header_triples(m, term, ext, subsets) if t not in body),
-                        key=key)
-        triples = list(ordered)
-        for t in reversed(header):  # descending, so that the earlier positions stay valid
-            triples.insert(bisect.bisect_left(keys, key(t)), t)
-        prefixes = dict(sorted({**used, **pm.used(header)}.items()))
-        yield ext, serialise(triples, ext, pm, prefixes=prefixes)
+    def place(self, t: Any) -> int:
+        """Where triple t is, or would be, in the canonical graph."""
+        subject = self.m.span(t.subject)
+        if subject is not None:  # among the subject's own triples
+            start, end = subject
+            return bisect.bisect_left(self.graph, self.key(t), start, end, key=self.key)
+        at = bisect.bisect_left(self._subjects, self.key(t)[1])
+        return self._starts[at] if at < len(self._starts) else len(self.graph)
+
+    def neighbour(self, node: Any) -> tuple[tuple[int, ...], tuple[str, ...]]:
+        """The positions of node's labels and types (not those with a blank node), and the
+        prefixes they need."""
+        found = self._neighbour.get(node)
+        if found is None:
+            at: list[int] = []
+            span = self.m.span(node)
+            if span is not None:
+                blank = self.m.ox.BlankNode
+                for i, (p, o) in enumerate(self.m.out[node], span[0]):
+                    if p in NEIGHBOUR_PROPS and not isinstance(o, blank):
+                        at.append(i)
+            found = self._neighbour[node] = (  # tuples: a worker holds one per IRI
+                tuple(at), tuple(self.m.pm.names_used([self.graph[i] for i in at])))
+        return found
+
+    def body(self, term: Any, nodes: Sequence[Any]) -> tuple[set[int], set[str]]:
+        """The positions of the triples of term's document (those of nodes, its incoming
+        links, its neighbours' labels and types) and the prefixes they need."""
+        m, graph = self.m, self.graph
+        names_used = m.pm.names_used
+        named = m.ox.NamedNode
+        body: set[int] = set()
+        used: set[str] = set()
+        described: set[Any] = set()
+        neighbours: set[Any] = set()
+        for node in nodes:
+            span = m.span(node)
+            if span is not None:
+                described.add(node)
+                body.update(range(*span))
+                used |= names_used(graph[span[0]:span[1]])
+                neighbours.update(o for _p, o in m.out[node] if isinstance(o, named))
+        for s, p in m.inc.get(term, ()):
+            if isinstance(s, named):
+                i = m.position(s, p, term)
+                body.add(i)
+                used |= names_used(graph[i:i + 1])
+                neighbours.add(s)
+        for node in neighbours - described:
+            at, prefixes = self.neighbour(node)
+            body.update(at)
+            used.update(prefixes)
+        return body, used
+
+    def headers(self, term: Any, body: set[int]) -> Iterator[tuple[str, list[tuple[int, Any]]]]:
+        """(ext, header) of each of term's documents: the header's triples in order, each
+        with its place in the graph (bisect_left: before its equal, which it is if the graph
+        says it too; one the body holds is left out). The headers differ in their subject
+        alone, so they are sorted once."""
+        m, graph = self.m, self.graph
+        by_ext = [(ext, header_triples(m, term, ext, self.subsets)) for ext in RDF_EXTS]
+        first = by_ext[0][1]
+        ranks = sorted(range(len(first)), key=lambda k: self.key(first[k]))
+        for ext, unsorted in by_ext:
+            triples = [unsorted[k] for k in ranks]
+            doc = triples[0].subject
+            if doc not in m.out:  # as usual: one place for all, among the subjects
+                at = bisect.bisect_left(self._subjects, str(doc))
+                at = self._starts[at] if at < len(self._starts) else len(graph)
+                yield ext, [(at, t) for t in triples]
+                continue
+            placed = [(self.place(t), t) for t in triples]
+            yield ext, [(at, t) for at, t in placed
+                        if not (at < len(graph) and at in body and graph[at] == t)]
+
+    def documents(self, term: Any, nodes: Sequence[Any]) -> Iterator[tuple[str, bytes]]:
+        """(ext, bytes) of term's document in every format: the triples of nodes (term and
+        the blank nodes it shows), its links and a header each, sorted as the release is."""
+        pm = self.m.pm
+        body, used = self.body(term, nodes)
+        order = sorted(body)
+        ordered = [self.graph[i] for i in order]
+        for ext, header in self.headers(term, body):
+            triples = list(ordered)
+            for at, t in reversed(header):  # descending, so that earlier positions stay valid
+                triples.insert(bisect.bisect_left(order, at), t)
+            names = used | pm.names_used([t for _at, t in header])
+            prefixes = {p: pm.prefixes[p] for p in sorted(names)}
+            yield ext, serialise(triples, ext, pm, prefixes=prefixes)

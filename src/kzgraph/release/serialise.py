@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kzgraph.errors import InputError
@@ -33,6 +33,11 @@ _GEN_DELIMS = tuple(":/?#[]@")
 
 _SAFE_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
+_XSD_STRING = XSD + "string"
+
+#: A string as JSON (what json.dumps with ensure_ascii=False writes), in C.
+_json_str: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
 
 class PrefixMap:
     """IRI <-> compact IRI with the project's prefixes (longest namespace wins)."""
@@ -49,6 +54,7 @@ class PrefixMap:
         self._lengths = sorted({len(ns) for ns in self._first_of}, reverse=True)
         self._cache: dict[str, tuple[str, str] | None] = {}
         self._term_prefix: dict[Any, str | None] = {}
+        self._context_json: dict[tuple[tuple[str, str], ...], str] = {}
 
     def split(self, iri: str) -> tuple[str, str] | None:
         """(prefix, local) for an IRI that a declared namespace covers with a safe local
@@ -76,12 +82,22 @@ class PrefixMap:
                 if p is not None:
                     yield iri[:n], p
 
+    def compacted(self, iri: str) -> tuple[str, str] | None:
+        """(prefix, compact IRI) of an IRI with a declared namespace and a non-empty safe
+        local name, else None."""
+        hit = self.split(iri)  # cached; this is not (a worker would hold one per IRI)
+        return (hit[0], f"{hit[0]}:{hit[1]}") if hit and hit[1] else None
+
     def curie(self, iri: str) -> str:
         hit = self.split(iri)
         return f"{hit[0]}:{hit[1]}" if hit else iri
 
     def used(self, triples: Iterable[pyoxigraph.Triple]) -> dict[str, str]:
         """The prefixes the IRIs of these triples (incl. datatypes) need."""
+        return {p: self.prefixes[p] for p in sorted(self.names_used(triples))}
+
+    def names_used(self, triples: Iterable[pyoxigraph.Triple]) -> set[str]:
+        """The names of the prefixes the IRIs of these triples (incl. datatypes) need."""
         import pyoxigraph as ox
 
         terms: set[Any] = set()
@@ -104,7 +120,17 @@ class PrefixMap:
                 prefix = cache[term] = hit[0] if hit else None
             if prefix:
                 used.add(prefix)
-        return {p: self.prefixes[p] for p in sorted(used)}
+        return used
+
+    def context_json(self, context: dict[str, str]) -> str:
+        """A JSON-LD context of these prefixes as JSON (keys sorted); many documents share
+        one, and the JSON encoder's set-up cost more than the writing."""
+        items = tuple(context.items())
+        text = self._context_json.get(items)
+        if text is None:
+            text = self._context_json[items] = json.dumps(context, ensure_ascii=False,
+                                                           sort_keys=True)
+        return text
 
     def jsonld_context(self, prefixes: dict[str, str] | None = None) -> dict[str, str]:
         items = (prefixes if prefixes is not None else self.prefixes).items()
@@ -116,58 +142,82 @@ def jsonld_bytes(triples: Sequence[pyoxigraph.Triple], pm: PrefixMap,
     """Compact JSON-LD, flattened: {"@context": {...}, "@graph": [nodes]} with the context
     inline (so that every parser reads it offline; context.jsonld holds the same mapping).
     Literal lexical forms are kept as strings; nodes, keys and values in sorted order, one
-    node per line. ``prefixes``: ``pm.used(triples)``, if the caller has it."""
+    node per line. ``prefixes``: ``pm.used(triples)``, if the caller has it.
+
+    Written as text from the JSON of each term (what ``json.dumps(node, sort_keys=True)``
+    would write): a node's dict, dumped, cost more than the rest of a resource's document."""
     import pyoxigraph as ox
 
     context = pm.jsonld_context(pm.used(triples) if prefixes is None else prefixes)
     compactable = set(context)
-    cache: dict[str, str] = {}
+    blank, literal = ox.BlankNode, ox.Literal
+    compacted = pm.compacted
+
+    keys: dict[str, str] = {}  # predicate or datatype -> its key or type
 
     def compact(iri: str) -> str:
-        hit = cache.get(iri)
+        hit = keys.get(iri)
         if hit is None:
-            sp = pm.split(iri)
-            hit = f"{sp[0]}:{sp[1]}" if sp and sp[0] in compactable and sp[1] else iri
-            cache[iri] = hit
+            found = compacted(iri)
+            hit = keys[iri] = found[1] if found is not None and found[0] in compactable else iri
         return hit
 
+    ids: dict[Any, str] = {}  # subject or object -> its JSON string (not the object form)
+
     def node_id(term: Any) -> str:
-        return f"_:{term.value}" if isinstance(term, ox.BlankNode) else compact(term.value)
+        text = ids.get(term)
+        if text is None:
+            text = ids[term] = _json_str(
+                f"_:{term.value}" if isinstance(term, blank) else compact(term.value))
+        return text
 
-    def value(term: Any) -> Any:
-        if isinstance(term, ox.Literal):
-            if term.language:
-                return {"@value": term.value, "@language": term.language}
-            dt = term.datatype.value
-            if dt == XSD + "string":
-                return term.value
-            return {"@value": term.value, "@type": compact(dt)}
-        return {"@id": node_id(term)}
-
-    nodes: dict[str, dict[str, Any]] = {}
+    nodes: dict[Any, dict[str, list[str]]] = {}
     for t in triples:
-        sid = node_id(t.subject)
-        node = nodes.get(sid)
+        s, o = t.subject, t.object
+        p = t.predicate.value
+        node = nodes.get(s)
         if node is None:
-            node = nodes[sid] = {"@id": sid}
-        if t.predicate.value == RDF_TYPE and not isinstance(t.object, ox.Literal):
-            node.setdefault("@type", []).append(node_id(t.object))
+            node = nodes[s] = {}
+        if p == RDF_TYPE and not isinstance(o, literal):
+            node.setdefault("@type", []).append(node_id(o))
+            continue
+        if isinstance(o, literal):
+            language = o.language
+            if language:
+                value = f'{{"@language": {_json_str(language)}, "@value": {_json_str(o.value)}}}'
+            else:
+                dt = o.datatype.value
+                value = (_json_str(o.value) if dt == _XSD_STRING else
+                         f'{{"@type": {_json_str(compact(dt))}, "@value": {_json_str(o.value)}}}')
         else:
-            node.setdefault(compact(t.predicate.value), []).append(value(t.object))
-    # One node per line: diff-friendly, and json's C encoder (not used with indent) is fast.
-    def dump(obj: Any) -> str:
-        return json.dumps(obj, ensure_ascii=False, sort_keys=True)
-
-    body = ",\n".join(dump(node) for node in nodes.values())
-    text = f'{{"@context": {dump(context)},\n"@graph": [\n{body}\n]}}\n'
+            value = f'{{"@id": {node_id(o)}}}'
+        key = keys.get(p)
+        node.setdefault(compact(p) if key is None else key, []).append(value)
+    lines = []
+    for s, node in nodes.items():
+        node["@id"] = [node_id(s)]
+        parts = []
+        for key in sorted(node):
+            values = node[key]
+            parts.append(f"{_json_str(key)}: {values[0]}" if key == "@id" else
+                         f"{_json_str(key)}: [{', '.join(values)}]")
+        lines.append("{" + ", ".join(parts) + "}")
+    body = ",\n".join(lines)
+    head = pm.context_json(context)
+    text = f'{{"@context": {head},\n"@graph": [\n{body}\n]}}\n'
     return text.encode("utf-8")
 
 
 def ntriples_bytes(triples: Iterable[pyoxigraph.Triple]) -> bytes:
-    """Canonical N-Triples, lines sorted byte-wise (as `LC_ALL=C sort`). Each line is encoded
-    on its own: UTF-8 keeps the code point order, and the whole text is not held twice
-    (as str and as bytes: hundreds of MB each for the whole graph at N = 1000)."""
-    lines = sorted(f"{t.subject} {t.predicate} {t.object} .\n".encode() for t in triples)
+    """Canonical N-Triples, lines sorted byte-wise (as `LC_ALL=C sort`). pyoxigraph writes
+    each term as its ``str`` (the N-Triples form); the lines are sorted as bytes, since UTF-8
+    keeps the code point order. The text is split into its lines before they are joined
+    again, so it is not held three times (hundreds of MB each at N = 1000)."""
+    import pyoxigraph as ox
+
+    lines = bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").splitlines(
+        keepends=True)
+    lines.sort()
     return b"".join(lines)
 
 

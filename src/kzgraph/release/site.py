@@ -46,7 +46,7 @@ from kzgraph.release.bundle import LICENSE, ONTOLOGY_IRI, FileInfo, Release
 from kzgraph.release.charts import Bar, all_origins, chart_for, emigrant_stock
 from kzgraph.release.conneg import HTACCESS, RDF_EXTS, type_map
 from kzgraph.release.countries import CountryPart, country_parts, dataset_examples
-from kzgraph.release.documents import documents
+from kzgraph.release.documents import Documents
 from kzgraph.release.folder import Writer
 from kzgraph.release.pages import render_pages
 from kzgraph.release.serialise import serialise
@@ -116,7 +116,7 @@ def _render(rel: Release, w: Writer, files: Sequence[FileInfo], present: set[str
 
     class_counts = rel.counts["classes"]
     parts = country_parts(rel)
-    subsets = [part.code for part in parts]
+    docs = Documents(m, [part.code for part in parts])
 
     # -- resource pages ----------------------------------------------------------------
     resource_tpl = env.get_template("resource.html")
@@ -134,11 +134,12 @@ def _render(rel: Release, w: Writer, files: Sequence[FileInfo], present: set[str
              "rows": m.rows(t, root)}
             for t in sorted(hash_terms.get(iri, []), key=str)
         ]
-        triples = m.closure(term) + [t for b in ctx.pop("orphans") for t in m.closure(b)]
-        for t in hash_terms.get(iri, []):
-            triples += m.closure(t)
+        # the nodes whose triples the documents hold (in order of first sight, once each)
+        nodes = dict.fromkeys(m.closure(term))
+        for node in [*ctx.pop("orphans"), *hash_terms.get(iri, [])]:
+            nodes.update(dict.fromkeys(m.closure(node)))
         stem = path[: -len(".html")]
-        for ext, data in documents(m, term, triples, subsets):
+        for ext, data in docs.documents(term, list(nodes)):
             yield f"{stem}.{ext}", data
         yield f"{stem}.var", type_map(stem.rsplit("/", 1)[-1])
         name = quote(stem.rsplit("/", 1)[-1], safe="-._~")
@@ -286,7 +287,7 @@ def resource_context(m: Model, term: Any, root: str,
     """What resource.html shows about one resource."""
     ox = m.ox
     iri = term.value
-    types = [m.link(ox.NamedNode(c), root) for c in m.types.get(term, [])]
+    types = [m.link_markup(ox.NamedNode(c), root) for c in m.types.get(term, [])]
     rows = m.rows(term, root, skip=(RDF_TYPE,))
     sources = []
     for prop in SOURCE_PROPS:
@@ -297,7 +298,8 @@ def resource_context(m: Model, term: Any, root: str,
                      if isinstance(v, ox.NamedNode | ox.Literal)]
             note = next((v.value for v in m.values(o, DEM + "printedText")
                          if isinstance(v, ox.Literal)), None)
-            sources.append({"prop": m.link(ox.NamedNode(prop), root), "link": m.link(o, root),
+            sources.append({"prop": m.link(ox.NamedNode(prop), root),
+                            "link": m.link_markup(o, root),
                             "cited": cited, "note": None if note in cited else note})
 
     # Reified statements about this resource (sources that add or dispute a value).
@@ -312,8 +314,8 @@ def resource_context(m: Model, term: Any, root: str,
             obj = m.values(s, RDF + "object")
             asserted = bool(pred and obj and m.asserted(term, pred[0], obj[0]))
             statements.append({
-                "link": m.link(s, root) if isinstance(s, ox.NamedNode) else None,
-                "pred": m.link(pred[0], root) if pred else None,
+                "link": m.link_markup(s, root) if isinstance(s, ox.NamedNode) else None,
+                "pred": m.link_markup(pred[0], root) if pred else None,
                 "object": m.value(obj[0], root) if obj else None,
                 "asserted": asserted,
                 "sources": [m.value(v, root) for v in m.values(s, PROV + "wasDerivedFrom")],
@@ -340,7 +342,7 @@ def resource_context(m: Model, term: Any, root: str,
             {"link": m.markup(m.link_html(x, root)), "via": via} if k[0] == 0 else {"nested": x}
             for k, x, via in items[:INCOMING_CAP]
         ]
-        incoming_rows.append({"pred": m.link(ox.NamedNode(p), root), "subjects": shown,
+        incoming_rows.append({"pred": m.link_markup(ox.NamedNode(p), root), "subjects": shown,
                               "more": max(0, len(items) - INCOMING_CAP)})
     chart = chart_for(m, term, charts[term], root) if term in charts else None
     return {

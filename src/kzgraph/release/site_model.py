@@ -4,6 +4,7 @@ grouped properties and links of each resource (:class:`Model`), and small HTML h
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -115,6 +116,19 @@ def a_html(link: Link) -> str:
     return f'<a{cls} href="{html.escape(link.href)}" title="{title}">{text}</a>'
 
 
+def link_tag(link: Link) -> str:
+    """A Link as the templates' ``mc.link`` macro writes it (escaped as Jinja2 escapes)."""
+    from markupsafe import escape
+
+    text, title = escape(link.text), escape(link.title)
+    if link.href and link.external:
+        return f'<a class="ext" href="{escape(link.href)}" title="{title}">{text}</a>'
+    if link.href:
+        return f'<a href="{escape(link.href)}" title="{title}">{text}</a>'
+    return f'<span class="iri" title="{title}">{text}</span>'
+
+
+@functools.lru_cache(maxsize=1 << 16)  # the same labels are sorted on many pages
 def natural_key(text: str) -> tuple[Any, ...]:
     """Sort key that puts "Footnote 2" before "Footnote 10"."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
@@ -146,19 +160,19 @@ class Model:
         self.out: dict[Any, list[tuple[str, Any]]] = {}
         self.inc: dict[Any, list[tuple[Any, str]]] = {}
         self.types: dict[Any, list[str]] = {}
-        # Where each subject's triples start in rel.graph (sorted: one run per subject), so
-        # that its triples are a slice, not new Triple objects.
-        self._first: dict[Any, int] | None = {}
+        # Where each subject's triples start in rel.graph (canonical order: one run per
+        # subject), so that its triples are a slice, not new Triple objects, and a document's
+        # triples are put in canonical order by sorting their positions.
+        self._first: dict[Any, int] = {}
         previous = None
         for i, t in enumerate(rel.graph):  # canonical order: rdf:type first, then by predicate
             s, p, o = t.subject, t.predicate.value, t.object
             edges = self.out.get(s)
             if edges is None:
                 edges = self.out[s] = []
-                if self._first is not None:
-                    self._first[s] = i
-            elif s != previous:  # not sorted by subject: no slices
-                self._first = None
+                self._first[s] = i
+            elif s != previous:
+                raise ValueError("the release's graph is not in canonical order")
             previous = s
             edges.append((p, o))
             if not isinstance(o, ox.Literal):
@@ -177,6 +191,7 @@ class Model:
                         self.pages.setdefault(base, page_path(base) or "")
         self._labels: dict[Any, str] = {}
         self._link_html: dict[tuple[Any, str], str] = {}
+        self._link_tag: dict[tuple[Any, str], Any] = {}
         self.dangling: set[str] = set()
         from markupsafe import Markup
 
@@ -249,6 +264,15 @@ class Model:
         hit = self._link_html.get(key)
         if hit is None:
             hit = self._link_html[key] = a_html(self.link(term, root))
+        return hit
+
+    def link_markup(self, term: Any, root: str) -> Any:
+        """The link to term as the templates' ``mc.link`` macro writes it, as (safe) HTML:
+        a resource page shows a few, and a macro call per link cost more than the rest."""
+        key = (term, root)
+        hit = self._link_tag.get(key)
+        if hit is None:
+            hit = self._link_tag[key] = self.markup(link_tag(self.link(term, root)))
         return hit
 
     def value(self, term: Any, root: str, depth: int = 0,
@@ -331,28 +355,29 @@ class Model:
 
     # -- blank node closures -----------------------------------------------------------
 
-    def triples_of(self, node: Any) -> list[Any]:
-        """The triples whose subject is node (in the order of ``self.out[node]``)."""
+    def span(self, node: Any) -> tuple[int, int] | None:
+        """(start, end) of the triples of node in rel.graph; None if it has none."""
         edges = self.out.get(node)
         if not edges:
-            return []
-        if self._first is None:
-            ox = self.ox
-            return [ox.Triple(node, ox.NamedNode(p), o) for p, o in edges]
+            return None
         start = self._first[node]
-        return self.rel.graph[start:start + len(edges)]
+        return start, start + len(edges)
+
+    def position(self, s: Any, p: str, o: Any) -> int:
+        """The position in rel.graph of the triple (s, p, o), which it holds."""
+        return self._first[s] + self.out[s].index((p, o))
 
     def asserted(self, s: Any, p: Any, o: Any) -> bool:
         return (p.value, o) in self.out.get(s, ())
 
     def closure(self, term: Any) -> list[Any]:
-        """The triples of term and of the blank nodes it reaches (its CBD)."""
+        """term and the blank nodes it reaches (the subjects of its CBD)."""
         blank = self.ox.BlankNode
         out: list[Any] = []
         stack, seen = [term], {term}
         while stack:
             node = stack.pop()
-            out += self.triples_of(node)
+            out.append(node)
             for _p, o in self.out.get(node, ()):
                 if isinstance(o, blank) and o not in seen:
                     seen.add(o)
