@@ -8,7 +8,7 @@ import functools
 import hashlib
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -107,25 +107,14 @@ class Link:
     external: bool = False
 
 
-def a_html(link: Link) -> str:
-    """A Link as HTML: internal link, external link (marked), or a plain IRI."""
-    text, title = html.escape(link.text), html.escape(link.title)
+def a_html(link: Link, escape: Callable[[str], str] = html.escape) -> str:
+    """A Link as HTML: internal link, external link (marked), or a plain IRI. ``escape``:
+    markupsafe's writes what the templates' ``mc.link`` macro writes."""
+    text, title = escape(link.text), escape(link.title)
     if link.href is None:
         return f'<span class="iri" title="{title}">{text}</span>'
     cls = ' class="ext"' if link.external else ""
-    return f'<a{cls} href="{html.escape(link.href)}" title="{title}">{text}</a>'
-
-
-def link_tag(link: Link) -> str:
-    """A Link as the templates' ``mc.link`` macro writes it (escaped as Jinja2 escapes)."""
-    from markupsafe import escape
-
-    text, title = escape(link.text), escape(link.title)
-    if link.href and link.external:
-        return f'<a class="ext" href="{escape(link.href)}" title="{title}">{text}</a>'
-    if link.href:
-        return f'<a href="{escape(link.href)}" title="{title}">{text}</a>'
-    return f'<span class="iri" title="{title}">{text}</span>'
+    return f'<a{cls} href="{escape(link.href)}" title="{title}">{text}</a>'
 
 
 @functools.lru_cache(maxsize=1 << 16)  # the same labels are sorted on many pages
@@ -272,7 +261,9 @@ class Model:
         key = (term, root)
         hit = self._link_tag.get(key)
         if hit is None:
-            hit = self._link_tag[key] = self.markup(link_tag(self.link(term, root)))
+            from markupsafe import escape
+
+            hit = self._link_tag[key] = self.markup(a_html(self.link(term, root), escape))
         return hit
 
     def value(self, term: Any, root: str, depth: int = 0,
