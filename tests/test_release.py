@@ -280,6 +280,26 @@ def test_files_under_lists_what_rglob_lists_in_its_order(tmp_path: Path) -> None
     assert expected == ["B", "a/b", "a/z/y", "a-b/c", "c.txt", "link-to-file"]
 
 
+def test_files_added_to_a_build_are_every_unlisted_file_and_link(tmp_path: Path) -> None:
+    """What a rebuild would lose: files and symbolic links of any kind (to a folder,
+    dangling) that the build's SHA256SUMS does not list, found as ``rglob`` finds them."""
+    from kzgraph.release.folder import _added_files
+
+    for name in ("listed.txt", "site/listed.html", "site/mine.html", "notes/x.md"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name, encoding="utf-8")
+    (tmp_path / SUMS).write_text("0  listed.txt\n0  site/listed.html\n", encoding="utf-8")
+    (tmp_path / "site" / "to-folder").symlink_to(tmp_path / "notes")
+    (tmp_path / "dangling").symlink_to(tmp_path / "missing")
+    (tmp_path / "to-file").symlink_to(tmp_path / "listed.txt")
+    expected = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")
+                      if p.is_file() or p.is_symlink())
+    expected = [e for e in expected if e not in ("listed.txt", "site/listed.html", SUMS)]
+    assert sorted(_added_files(tmp_path)) == expected
+    assert set(expected) == {"dangling", "notes/x.md", "site/mine.html", "site/to-folder",
+                             "to-file"}
+
+
 # ---------------------------------------------------------------------------------------
 # VoID + DCAT
 # ---------------------------------------------------------------------------------------
