@@ -4,6 +4,7 @@ temporary folder beside it, swap it into place by rename, and write SHA256SUMS.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import os
@@ -11,7 +12,7 @@ import re
 import shutil
 import tempfile
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -176,6 +177,37 @@ def _copy_file(path: str, source: Path, digest: str) -> str:
     return digest
 
 
+class HashedFile:
+    """A binary file being written, its SHA-256 and size kept as it is written."""
+
+    def __init__(self, path: str) -> None:
+        self._file = open(path, "wb")  # noqa: SIM115 (closed by close or the with block)
+        self._hash = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self._file.write(data)
+        self._hash.update(data)
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        self._file.flush()
+
+    @property
+    def sha256(self) -> str:
+        return self._hash.hexdigest()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> HashedFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class Writer:
     """Writes files under a folder, creating its subfolders once. The writes run on a few
     threads: creating a file waits on the file system (at N = 100 most of 100,000 files'
@@ -214,6 +246,15 @@ class Writer:
             self._pending.append(([name for name, _ in batch],
                                   self._pool.submit(_write_files, batch)))
         self._bound()
+
+    @contextlib.contextmanager
+    def open(self, rel_path: str) -> Iterator[HashedFile]:
+        """A file to write rel_path with, here (a large file is written as it is made,
+        not held in memory); its SHA-256 is collected when it is closed."""
+        name = self._path(rel_path)
+        with HashedFile(name) as file:
+            yield file
+        self.digests[name] = file.sha256
 
     def copy(self, rel_path: str, source: Path, digest: str) -> None:
         """Copy the file source (whose SHA-256 is digest) to rel_path."""
