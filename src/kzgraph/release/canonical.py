@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from kzgraph.namespaces import (
     RDF_TYPE,
 )
+from kzgraph.release.caches import Bounded
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
@@ -123,7 +124,7 @@ def triple_key() -> Callable[[Any], tuple[int, str, int, str, str]]:
     """The sort key of the canonical order (with its own cache of N-Triples forms)."""
     import pyoxigraph as ox
 
-    cache: dict[Any, str] = {}
+    cache: dict[Any, str] = Bounded()
     blank = ox.BlankNode
 
     def order(t: Any) -> tuple[int, str, int, str, str]:

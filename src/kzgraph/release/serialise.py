@@ -14,6 +14,7 @@ from kzgraph.namespaces import (
     RDF_TYPE,
     XSD,
 )
+from kzgraph.release.caches import Bounded
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
@@ -57,9 +58,9 @@ class PrefixMap:
         for ns, p in self._by_ns:
             self._first_of.setdefault(ns, p)
         self._lengths = sorted({len(ns) for ns in self._first_of}, reverse=True)
-        self._cache: dict[str, tuple[str, str] | None] = {}
-        self._term_prefix: dict[Any, str | None] = {}
-        self._context_json: dict[tuple[tuple[str, str], ...], str] = {}
+        self._cache: dict[str, tuple[str, str] | None] = Bounded()
+        self._term_prefix: dict[Any, str | None] = Bounded()
+        self._context_json: dict[tuple[tuple[str, str], ...], str] = Bounded(1 << 12)
 
     def split(self, iri: str) -> tuple[str, str] | None:
         """(prefix, local) for an IRI that a declared namespace covers with a safe local

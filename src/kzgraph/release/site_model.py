@@ -28,6 +28,7 @@ from kzgraph.namespaces import (
     XSD,
 )
 from kzgraph.release.bundle import ONTOLOGY_IRI, Release
+from kzgraph.release.caches import Bounded
 
 LABEL_PROPS = (RDFS + "label", SKOS + "prefLabel", DCT + "title", "http://xmlns.com/foaf/0.1/name",
                SCHEMA + "name")
@@ -198,9 +199,9 @@ class Model:
                     base = s.value.split("#", 1)[0]
                     if page_path(base):
                         self.pages.setdefault(base, page_path(base) or "")
-        self._labels: dict[Any, str] = {}
-        self._link_html: dict[tuple[Any, str], str] = {}
-        self._link_tag: dict[tuple[Any, str], Any] = {}
+        self._labels: dict[Any, str] = Bounded()
+        self._link_html: dict[tuple[Any, str], str] = Bounded()
+        self._link_tag: dict[tuple[Any, str], Any] = Bounded()
         self.dangling: set[str] = set()
         from markupsafe import Markup
 
