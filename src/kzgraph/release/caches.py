@@ -21,6 +21,6 @@ class Bounded(dict[Any, Any]):
         self.size = size
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        if len(self) >= self.size:
+        if len(self) >= self.size and key not in self:
             self.clear()
         super().__setitem__(key, value)
