@@ -120,6 +120,81 @@ def test_pages_rendered_by_workers_are_the_pages_rendered_in_process(
     assert len(listed) == len(files) - 1
 
 
+def _awkward_graph() -> list[Any]:
+    """Canonical triples whose N-Triples lines sort apart from the canonical order: rdf:type
+    between predicates that sort before and after it, a blank node label that begins
+    another, literals that begin others."""
+    import pyoxigraph as ox
+
+    ex, n = "http://example.org/", ox.NamedNode
+    rdf_type = n("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    triples = []
+    for s in (n(ex + "s"), n(ex + "s/t"), ox.BlankNode("b1"), ox.BlankNode("b1_2")):
+        triples += [ox.Triple(s, rdf_type, n(ex + "C")), ox.Triple(s, rdf_type, n(ex + "A")),
+                    ox.Triple(s, n("http://a.example/p"), ox.Literal("x")),
+                    ox.Triple(s, n("http://z.example/q"), ox.Literal("x", language="en")),
+                    ox.Triple(s, n("http://z.example/q"), ox.Literal("x")),
+                    ox.Triple(s, n("http://z.example/q"), ox.Literal("x y")),
+                    ox.Triple(s, n(ex + "r"), ox.BlankNode("b1"))]
+    triples.append(ox.Triple(n(ex + "only"), rdf_type, n(ex + "C")))
+    return canonical_triples(set(triples))
+
+
+@pytest.mark.parametrize("ext", list(RDF_FORMATS))
+def test_a_download_written_to_its_file_is_what_serialise_makes(ext: str) -> None:
+    """The whole-graph downloads are written as they are made (N-Triples in the order of
+    its sorted lines, prefix declarations sorted as they pass): the same bytes."""
+    import io
+
+    from kzgraph.release import PrefixMap, serialise
+    from kzgraph.release.serialise import write_serialisation
+
+    triples = _awkward_graph()
+    pm = PrefixMap({"ex": "http://example.org/", "a": "http://a.example/",
+                    "z": "http://z.example/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"})
+    out = io.BytesIO()
+    write_serialisation(triples, ext, pm, out)
+    assert out.getvalue() == serialise(triples, ext, pm)
+    if ext == "nt":
+        lines = out.getvalue().splitlines()
+        assert lines == sorted(lines) and len(lines) == len(triples)
+
+
+@pytest.mark.parametrize("ext", ["ttl", "rdf"])
+def test_prefix_declarations_are_sorted_however_the_writer_cuts_its_output(ext: str) -> None:
+    import io
+
+    import pyoxigraph as ox
+
+    from kzgraph.release.serialise import _sorted_header, _SortedHeader
+
+    prefixes = {f"p{i}": f"http://example.org/{i}/" for i in range(30)}
+    triples = [ox.Triple(ox.NamedNode(f"http://example.org/{i}/s"),
+                         ox.NamedNode(f"http://example.org/{i}/p"), ox.Literal(str(i)))
+               for i in range(30)]
+    fmt = ox.RdfFormat.TURTLE if ext == "ttl" else ox.RdfFormat.RDF_XML
+    whole = ox.serialize(triples, format=fmt, prefixes=prefixes)
+    out = io.BytesIO()
+    header = _SortedHeader(out, ext)
+    for i in range(len(whole)):  # a byte at a time
+        header.write(whole[i:i + 1])
+    header.close()
+    assert out.getvalue() == _sorted_header(whole, ext)
+
+
+def test_a_bounded_cache_starts_again_when_full() -> None:
+    from kzgraph.release.caches import Bounded
+
+    cache = Bounded(3)
+    for i in range(3):
+        cache[i] = str(i)
+    assert dict(cache) == {0: "0", 1: "1", 2: "2"}
+    cache[1] = "one"  # still three entries: kept
+    assert len(cache) == 3 and cache.get(1) == "one"
+    cache[3] = "3"
+    assert dict(cache) == {3: "3"}
+
+
 def test_canonical_form_ignores_blank_node_ids_and_order() -> None:
     import pyoxigraph as ox
 

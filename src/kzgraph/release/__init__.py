@@ -69,6 +69,7 @@ from kzgraph.release.folder import (  # noqa: F401 - re-exported
     SUMS,
     check_out_dir,
     files_under,
+    iter_files,
     new_temp_dir,
     swap_into_place,
     write_sums,

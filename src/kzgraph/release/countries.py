@@ -20,7 +20,6 @@ from kzgraph.namespaces import (
     DCT,
     DEM,
     RDF,
-    RDF_TYPE,
     RDFS,
     SCHEMA,
     TIME,
@@ -130,17 +129,16 @@ def country_parts(rel: Release, examples: int = 5) -> list[CountryPart]:
 def _country_parts(rel: Release, examples: int) -> list[CountryPart]:
     import pyoxigraph as ox
 
-    out: dict[Any, list[tuple[str, Any]]] = {}
-    statements: dict[Any, list[Any]] = {}
-    types: dict[Any, list[str]] = {}
+    from kzgraph.release.site_model import model_of
+
+    m = model_of(rel)
+    out, types = m.out, m.types
     rdf_subject = RDF + "subject"
-    for t in rel.graph:
-        s, p, o = t.subject, t.predicate.value, t.object
-        out.setdefault(s, []).append((p, o))
-        if p == rdf_subject:
-            statements.setdefault(o, []).append(s)
-        elif p == RDF_TYPE:
-            types.setdefault(s, []).append(o.value)
+    statements: dict[Any, list[Any]] = {}
+    for o, edges in m.inc.items():
+        about = [s for s, p in edges if p == rdf_subject]
+        if about:
+            statements[o] = about
     by_code: dict[str, list[Factsheet]] = {}
     for s, kinds in types.items():
         found = country_prefix(s.value) if isinstance(s, ox.NamedNode) else None

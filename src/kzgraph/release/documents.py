@@ -24,6 +24,7 @@ from typing import Any
 
 from kzgraph.namespaces import DCT, FOAF, RDF_TYPE, RDFS, SKOS, VOID, country_prefix
 from kzgraph.release.bundle import LICENSE, VOID_NS
+from kzgraph.release.caches import Bounded
 from kzgraph.release.canonical import triple_key
 from kzgraph.release.conneg import RDF_EXTS
 from kzgraph.release.serialise import serialise
@@ -67,7 +68,7 @@ class Documents:
         self.graph = m.rel.graph
         self.key = triple_key()
         # A neighbour's labels are in the documents of all it links to or is linked from.
-        self._neighbour: dict[Any, tuple[tuple[int, ...], tuple[str, ...]]] = {}
+        self._neighbour: dict[Any, tuple[tuple[int, ...], tuple[str, ...]]] = Bounded()
         # The subjects' N-Triples forms (IRIs, "<…>", sort before blank nodes, "_:…", as in
         # the canonical order) and where their runs start: a header's place in the graph is
         # found among the subjects, not by a sort key per triple it passes.

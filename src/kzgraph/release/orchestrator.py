@@ -27,11 +27,13 @@ not empty) is never touched (InputError, exit 2).
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import io
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +64,7 @@ from kzgraph.release.folder import (
     swap_into_place,
     write_sums,
 )
-from kzgraph.release.serialise import RDF_FORMATS, serialise
+from kzgraph.release.serialise import RDF_FORMATS, serialise, write_serialisation
 from kzgraph.release.void import void_triples
 
 
@@ -172,11 +174,13 @@ def load_release(
     if validate:
         validate_bundle(root)
     onto_raw = read_triples(onto_files)
-    data_raw = read_triples(data_files)
-    shapes_raw = read_triples(shape_files)
     ontology = canonical_triples(onto_raw)
-    graph = canonical_triples(onto_raw | data_raw)
-    shapes = canonical_triples(shapes_raw)
+    shapes = canonical_triples(read_triples(shape_files))
+    graph_raw = read_triples(data_files)
+    graph_raw |= onto_raw  # in place: at N = 1000 a set of the graph is 100 MB
+    del onto_raw
+    graph = canonical_triples(graph_raw)
+    del graph_raw
     import pyoxigraph as ox
 
     prefixes = PrefixMap(read_prefixes(
@@ -196,37 +200,50 @@ def load_release(
     return rel
 
 
-def _release_files(rel: Release) -> Iterator[tuple[str, bytes, str]]:
-    """(name, bytes, SHA-256) of every top-level file of the release (the site excluded), one
-    at a time: at N = 1000 the downloads are hundreds of MB each."""
+#: put(name, fill) makes the file name with fill(binary file); its (size, SHA-256)
+PutFile = Callable[[str, Callable[[Any], object]], tuple[int, str]]
+
+
+def _release_files(rel: Release, put: PutFile) -> list[FileInfo]:
+    """Make every top-level file of the release (the site excluded) with put, one at a time:
+    at N = 1000 the downloads are hundreds of MB each. Their FileInfos, in landing-page
+    order (the marker left out)."""
     infos: list[FileInfo] = []
     for part in DOWNLOADS:
         triples = rel.part(part)
         used = rel.prefixes.used(triples)
         for ext in RDF_FORMATS:
             name = f"{part}.{ext}"
-            data = serialise(triples, ext, rel.prefixes, prefixes=used)
-            digest = hashlib.sha256(data).hexdigest()
-            infos.append(_info(name, len(data), digest))
-            yield name, data, digest
-            del data
+            size, digest = put(name, functools.partial(write_serialisation, triples, ext,
+                                                       rel.prefixes, prefixes=used))
+            infos.append(_info(name, size, digest))
+    void = void_triples(rel, infos)  # describes the downloads
     context = {"@context": rel.prefixes.jsonld_context()}
-    yield _hashed("context.jsonld",
-                  (json.dumps(context, indent=1, sort_keys=True) + "\n").encode())
-    void = void_triples(rel, infos)
-    for ext in RDF_FORMATS:
-        yield _hashed(f"void.{ext}", serialise(void, ext, rel.prefixes))
-    yield _hashed(MARKER, (json.dumps({"generator": "kzgraph build", "version": rel.version},
-                                      sort_keys=True) + "\n").encode())
+    small = [("context.jsonld", (json.dumps(context, indent=1, sort_keys=True) + "\n").encode())]
+    small += [(f"void.{ext}", serialise(void, ext, rel.prefixes)) for ext in RDF_FORMATS]
+    for name, data in small:
+        infos.append(_info(name, *put(name, functools.partial(_write_bytes, data))))
+    put(MARKER, functools.partial(_write_bytes, (json.dumps(
+        {"generator": "kzgraph build", "version": rel.version}, sort_keys=True) + "\n").encode()))
+    return infos
 
 
-def _hashed(name: str, data: bytes) -> tuple[str, bytes, str]:
-    return name, data, hashlib.sha256(data).hexdigest()
+def _write_bytes(data: bytes, out: Any) -> None:
+    out.write(data)
 
 
 def release_files(rel: Release) -> dict[str, bytes]:
     """name -> bytes of every top-level file of the release (the site excluded)."""
-    return {name: data for name, data, _digest in _release_files(rel)}
+    files: dict[str, bytes] = {}
+
+    def put(name: str, fill: Callable[[Any], object]) -> tuple[int, str]:
+        buffer = io.BytesIO()
+        fill(buffer)
+        data = files[name] = buffer.getvalue()
+        return len(data), hashlib.sha256(data).hexdigest()
+
+    _release_files(rel, put)
+    return files
 
 
 def _info(name: str, size: int, sha256: str) -> FileInfo:
@@ -244,17 +261,18 @@ def file_infos(files: dict[str, bytes]) -> list[FileInfo]:
 
 def _write_release_files(rel: Release, tmp: Path,
                          digests: dict[str, str]) -> tuple[list[FileInfo], dict[str, Path]]:
-    """Write the top-level files into tmp as they are made (none held in memory after its
-    write); their FileInfos (landing-page order) and paths."""
-    infos: list[FileInfo] = []
+    """Write the top-level files into tmp as they are made (none held in memory); their
+    FileInfos (landing-page order) and paths."""
     paths: dict[str, Path] = {}
     with Writer(tmp, digests) as writer:
-        for name, data, digest in _release_files(rel):
-            writer.write(name, data, digest)
+
+        def put(name: str, fill: Callable[[Any], object]) -> tuple[int, str]:
+            with writer.open(name) as file:
+                fill(file)
             paths[name] = tmp / name
-            if name != MARKER:
-                infos.append(_info(name, len(data), digest))
-            del data
+            return file.size, file.sha256
+
+        infos = _release_files(rel, put)
     return infos, paths
 
 

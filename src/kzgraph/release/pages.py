@@ -15,6 +15,7 @@ site's 14 s went into 4,000 calls that take 30 µs each on their own).
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -101,6 +102,9 @@ def render_pages(items: Sequence[tuple[str, str]], render: RenderPage, w: Writer
     chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
     done = 0
     _work = (render, w.folder)
+    # The indexes stay out of the workers' garbage collections, which would visit (and
+    # copy the pages of) millions of objects they never free.
+    gc.freeze()
     try:
         held = signal.pthread_sigmask(signal.SIG_BLOCK, _stops())
         try:
@@ -120,4 +124,5 @@ def render_pages(items: Sequence[tuple[str, str]], render: RenderPage, w: Writer
                 progress.step("pages written", done, total)
     finally:
         _work = None
+        gc.unfreeze()
     return done

@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from kzgraph.errors import InputError
 from kzgraph.namespaces import (
     RDF_TYPE,
     XSD,
 )
+from kzgraph.release.caches import Bounded
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
@@ -35,6 +36,11 @@ _SAFE_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
 _XSD_STRING = XSD + "string"
 
+_RDF_TYPE_NT = f"<{RDF_TYPE}>"
+
+#: Objects whose JSON-LD form is held at a time while writing JSON-LD.
+_IDS_HELD = 1 << 16
+
 #: A string as JSON (what json.dumps with ensure_ascii=False writes), in C.
 _json_str: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
@@ -52,9 +58,9 @@ class PrefixMap:
         for ns, p in self._by_ns:
             self._first_of.setdefault(ns, p)
         self._lengths = sorted({len(ns) for ns in self._first_of}, reverse=True)
-        self._cache: dict[str, tuple[str, str] | None] = {}
-        self._term_prefix: dict[Any, str | None] = {}
-        self._context_json: dict[tuple[tuple[str, str], ...], str] = {}
+        self._cache: dict[str, tuple[str, str] | None] = Bounded()
+        self._term_prefix: dict[Any, str | None] = Bounded()
+        self._context_json: dict[tuple[tuple[str, str], ...], str] = Bounded(1 << 12)
 
     def split(self, iri: str) -> tuple[str, str] | None:
         """(prefix, local) for an IRI that a declared namespace covers with a safe local
@@ -142,42 +148,72 @@ def jsonld_bytes(triples: Sequence[pyoxigraph.Triple], pm: PrefixMap,
     """Compact JSON-LD, flattened: {"@context": {...}, "@graph": [nodes]} with the context
     inline (so that every parser reads it offline; context.jsonld holds the same mapping).
     Literal lexical forms are kept as strings; nodes, keys and values in sorted order, one
-    node per line. ``prefixes``: ``pm.used(triples)``, if the caller has it.
+    node per line. ``prefixes``: ``pm.used(triples)``, if the caller has it."""
+    return "".join(jsonld_pieces(triples, pm, prefixes)).encode("utf-8")
 
-    Written as text from the JSON of each term (what ``json.dumps(node, sort_keys=True)``
-    would write): a node's dict, dumped, cost more than the rest of a resource's document."""
+
+def jsonld_pieces(triples: Iterable[pyoxigraph.Triple], pm: PrefixMap,
+                  prefixes: dict[str, str] | None = None) -> Iterator[str]:
+    """The text of :func:`jsonld_bytes`, a node at a time (the triples are sorted, so a
+    subject's are one run): the whole graph is written without being held as text.
+
+    Written from the JSON of each term (what ``json.dumps(node, sort_keys=True)`` would
+    write): a node's dict, dumped, cost more than the rest of a resource's document."""
     import pyoxigraph as ox
 
-    context = pm.jsonld_context(pm.used(triples) if prefixes is None else prefixes)
+    if prefixes is None:
+        triples = list(triples)
+        prefixes = pm.used(triples)
+    context = pm.jsonld_context(prefixes)
     compactable = set(context)
     blank, literal = ox.BlankNode, ox.Literal
     compacted = pm.compacted
+
+    def short(iri: str) -> str:
+        found = compacted(iri)
+        return found[1] if found is not None and found[0] in compactable else iri
 
     keys: dict[str, str] = {}  # predicate or datatype -> its key or type
 
     def compact(iri: str) -> str:
         hit = keys.get(iri)
         if hit is None:
-            found = compacted(iri)
-            hit = keys[iri] = found[1] if found is not None and found[0] in compactable else iri
+            hit = keys[iri] = short(iri)
         return hit
 
-    ids: dict[Any, str] = {}  # subject or object -> its JSON string (not the object form)
+    ids: dict[Any, str] = {}  # object -> its JSON string (not the object form)
 
     def node_id(term: Any) -> str:
         text = ids.get(term)
         if text is None:
+            if len(ids) >= _IDS_HELD:  # the whole graph's objects would take hundreds of MB
+                ids.clear()
             text = ids[term] = _json_str(
-                f"_:{term.value}" if isinstance(term, blank) else compact(term.value))
+                f"_:{term.value}" if isinstance(term, blank) else short(term.value))
         return text
 
-    nodes: dict[Any, dict[str, list[str]]] = {}
+    def line(subject: Any, node: dict[str, list[str]]) -> str:
+        node["@id"] = [_json_str(f"_:{subject.value}" if isinstance(subject, blank)
+                                 else short(subject.value))]
+        parts = []
+        for key in sorted(node):
+            values = node[key]
+            parts.append(f"{_json_str(key)}: {values[0]}" if key == "@id" else
+                         f"{_json_str(key)}: [{', '.join(values)}]")
+        return "{" + ", ".join(parts) + "}"
+
+    yield f'{{"@context": {pm.context_json(context)},\n"@graph": [\n'
+    sep = ""
+    subject: Any = None
+    node: dict[str, list[str]] | None = None
     for t in triples:
         s, o = t.subject, t.object
         p = t.predicate.value
-        node = nodes.get(s)
-        if node is None:
-            node = nodes[s] = {}
+        if node is None or s != subject:
+            if node is not None:
+                yield sep + line(subject, node)
+                sep = ",\n"
+            subject, node = s, {}
         if p == RDF_TYPE and not isinstance(o, literal):
             node.setdefault("@type", []).append(node_id(o))
             continue
@@ -193,19 +229,9 @@ def jsonld_bytes(triples: Sequence[pyoxigraph.Triple], pm: PrefixMap,
             value = f'{{"@id": {node_id(o)}}}'
         key = keys.get(p)
         node.setdefault(compact(p) if key is None else key, []).append(value)
-    lines = []
-    for s, node in nodes.items():
-        node["@id"] = [node_id(s)]
-        parts = []
-        for key in sorted(node):
-            values = node[key]
-            parts.append(f"{_json_str(key)}: {values[0]}" if key == "@id" else
-                         f"{_json_str(key)}: [{', '.join(values)}]")
-        lines.append("{" + ", ".join(parts) + "}")
-    body = ",\n".join(lines)
-    head = pm.context_json(context)
-    text = f'{{"@context": {head},\n"@graph": [\n{body}\n]}}\n'
-    return text.encode("utf-8")
+    if node is not None:
+        yield sep + line(subject, node)
+    yield "\n]}\n"
 
 
 def ntriples_bytes(triples: Iterable[pyoxigraph.Triple]) -> bytes:
@@ -238,6 +264,105 @@ def serialise(triples: Sequence[pyoxigraph.Triple], ext: str, pm: PrefixMap,
         prefixes = pm.used(triples)
     data = ox.serialize(triples, format=getattr(ox.RdfFormat, fmt), prefixes=prefixes)
     return _sorted_header(bytes(data or b""), ext)
+
+
+def write_serialisation(triples: Sequence[pyoxigraph.Triple], ext: str, pm: PrefixMap,
+                        out: Any, prefixes: dict[str, str] | None = None) -> None:
+    """:func:`serialise` written to out (a binary file) as it is made: the whole graph at
+    N = 1000 is hundreds of MB in each format, and its text, lines and sorted lines were
+    held at once. N-Triples needs no sort of its lines here: the triples are canonical."""
+    import pyoxigraph as ox
+
+    if ext == "rdf":
+        _check_rdfxml_predicates(triples)
+    if prefixes is None:
+        prefixes = pm.used(triples)
+    if ext == "jsonld":
+        pending: list[str] = []
+        held = 0
+        for piece in jsonld_pieces(triples, pm, prefixes):
+            pending.append(piece)
+            held += len(piece)
+            if held >= 1 << 20:
+                out.write("".join(pending).encode("utf-8"))
+                pending, held = [], 0
+        out.write("".join(pending).encode("utf-8"))
+    elif ext == "nt":
+        ox.serialize(ntriples_order(triples), output=out, format=ox.RdfFormat.N_TRIPLES)
+    else:
+        sorted_header = _SortedHeader(out, ext)
+        # pyoxigraph calls write() and flush() only: the filter need not be a whole file
+        ox.serialize(triples, output=cast(IO[bytes], sorted_header),
+                     format=getattr(ox.RdfFormat, RDF_FORMATS[ext][0]), prefixes=prefixes)
+        sorted_header.close()
+
+
+def ntriples_order(triples: Iterable[pyoxigraph.Triple]) -> Iterator[pyoxigraph.Triple]:
+    """Canonical triples in the order of their N-Triples lines sorted byte-wise: the same
+    but for a subject's rdf:type triples, which the canonical order puts first and the
+    lines put where their predicate sorts. (Subjects compare as their lines do: an IRI's
+    form ends in ">", and a blank node's label that is the start of another's is followed
+    by " " in its line, which sorts before any character of a label.)"""
+    import pyoxigraph as ox
+
+    rdf_type = ox.NamedNode(RDF_TYPE)
+    held: list[Any] = []  # the current subject's rdf:type triples, until their place
+    subject: Any = None
+    for t in triples:
+        p = t.predicate
+        if p == rdf_type:
+            if held and t.subject != subject:
+                yield from held
+                held = []
+            if not held:
+                subject = t.subject
+            held.append(t)
+            continue
+        if held and (t.subject != subject or str(p) > _RDF_TYPE_NT):
+            yield from held
+            held = []
+        yield t
+    yield from held
+
+
+class _SortedHeader:
+    """Passes pyoxigraph's Turtle or RDF/XML on to a file, with the prefix declarations at
+    its start sorted (see :func:`_sorted_header`) once all of them have come."""
+
+    def __init__(self, out: Any, ext: str) -> None:
+        self._out = out
+        self._ext = ext
+        self._head: bytearray | None = bytearray()
+
+    def write(self, data: bytes) -> int:
+        if self._head is None:
+            self._out.write(data)
+        else:
+            self._head += data
+            if self._header_complete():
+                self.close()
+        return len(data)
+
+    def flush(self) -> None:
+        pass  # the header is not complete yet, or written through
+
+    def _header_complete(self) -> bool:
+        head = self._head
+        assert head is not None
+        if self._ext == "rdf":
+            start = head.find(b"<rdf:RDF")
+            return start >= 0 and head.find(b">", start) > start
+        at = 0
+        while (end := head.find(b"\n", at)) >= 0:  # a whole line that declares no prefix
+            if not head.startswith(b"@prefix ", at):
+                return True
+            at = end + 1
+        return False
+
+    def close(self) -> None:
+        if self._head is not None:
+            self._out.write(_sorted_header(bytes(self._head), self._ext))
+            self._head = None
 
 
 _NCNAME_END = re.compile(r"[^\W\d][\w.-]*$")

@@ -59,6 +59,7 @@ from kzgraph.release.site_model import (
     Model,
     anchor,
     human_size,
+    model_of,
     natural_key,
     safe,
 )
@@ -105,10 +106,8 @@ def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
 
 def _render(rel: Release, w: Writer, files: Sequence[FileInfo], present: set[str] | None,
             downloads: Mapping[str, bytes | Path] | None) -> int:
-    # First: it queries a store of its own, a copy of the graph, freed before the indexes
-    # of the Model (another copy) are built, so that the two are not in memory at once.
     charts = emigrant_stock(rel)
-    m = Model(rel)
+    m = model_of(rel)
     ox = m.ox
     env = _env()
     common = {"rel": rel, "license": LICENSE, "base": BASE}

@@ -28,6 +28,7 @@ from kzgraph.namespaces import (
     XSD,
 )
 from kzgraph.release.bundle import ONTOLOGY_IRI, Release
+from kzgraph.release.caches import Bounded
 
 LABEL_PROPS = (RDFS + "label", SKOS + "prefLabel", DCT + "title", "http://xmlns.com/foaf/0.1/name",
                SCHEMA + "name")
@@ -137,6 +138,15 @@ def table_html(rows: Sequence[tuple[str, list[str]]], nested: bool = False) -> s
     return "\n".join(out)
 
 
+def model_of(rel: Release) -> Model:
+    """The release's Model, made once: the VoID's country parts and the site both read it
+    (at N = 1000 an index of the graph is hundreds of MB)."""
+    found = vars(rel).get("_model")
+    if found is None:
+        found = vars(rel)["_model"] = Model(rel)
+    return found
+
+
 class Model:
     """Indexes of the canonical graph: outgoing and incoming edges, labels, pages."""
 
@@ -153,21 +163,32 @@ class Model:
         # subject), so that its triples are a slice, not new Triple objects, and a document's
         # triples are put in canonical order by sorting their positions.
         self._first: dict[Any, int] = {}
-        previous = None
+        # Each term and predicate is one object, however many triples name it: reading a
+        # triple's part makes a new one, and at N = 1000 the copies took 400 MB more.
+        terms: dict[Any, Any] = {}
+        names: dict[str, str] = {}
+        literal = ox.Literal
+        s: Any = None
+        edges: list[tuple[str, Any]] = []
         for i, t in enumerate(rel.graph):  # canonical order: rdf:type first, then by predicate
-            s, p, o = t.subject, t.predicate.value, t.object
-            edges = self.out.get(s)
-            if edges is None:
+            subject = t.subject
+            if subject != s:
+                s = terms.setdefault(subject, subject)
+                if s in self.out:
+                    raise ValueError("the release's graph is not in canonical order")
                 edges = self.out[s] = []
                 self._first[s] = i
-            elif s != previous:
-                raise ValueError("the release's graph is not in canonical order")
-            previous = s
+            p = t.predicate.value
+            p = names.setdefault(p, p)
+            o = t.object
+            o = terms.setdefault(o, o)
             edges.append((p, o))
-            if not isinstance(o, ox.Literal):
+            if not isinstance(o, literal):
                 self.inc.setdefault(o, []).append((s, p))
-            if p == RDF_TYPE and isinstance(o, ox.NamedNode):
-                self.types.setdefault(s, []).append(o.value)
+                if p == RDF_TYPE and isinstance(o, ox.NamedNode):
+                    value = o.value
+                    self.types.setdefault(s, []).append(names.setdefault(value, value))
+        del terms
         self.pages: dict[str, str] = {ONTOLOGY_IRI: "ontology.html"}
         for s in self.out:
             if isinstance(s, ox.NamedNode):
@@ -178,9 +199,9 @@ class Model:
                     base = s.value.split("#", 1)[0]
                     if page_path(base):
                         self.pages.setdefault(base, page_path(base) or "")
-        self._labels: dict[Any, str] = {}
-        self._link_html: dict[tuple[Any, str], str] = {}
-        self._link_tag: dict[tuple[Any, str], Any] = {}
+        self._labels: dict[Any, str] = Bounded()
+        self._link_html: dict[tuple[Any, str], str] = Bounded()
+        self._link_tag: dict[tuple[Any, str], Any] = Bounded()
         self.dangling: set[str] = set()
         from markupsafe import Markup
 
