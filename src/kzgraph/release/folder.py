@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -169,20 +170,60 @@ def remove_own_temp_dirs(out: Path) -> None:
         shutil.rmtree(mine, ignore_errors=True)
 
 
-def _write_file(path: str, data: bytes, digest: str | None) -> str:
-    """Write data to path (created or truncated, mode 0666 less the umask); its SHA-256."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-    finally:
-        os.close(fd)
+def _write_file(path: str, data: bytes, digest: str | None, mode: int = 0o666,
+                previous: str | None = None) -> str:
+    """Write data to path (created or truncated, mode 0666 less the umask); its SHA-256.
+    With ``previous`` (the same file in the build this one replaces), a link to it is made
+    instead when it holds exactly these bytes."""
+    if previous is None or not _link_if_same(previous, path, data, mode):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
     return digest or hashlib.sha256(data).hexdigest()
 
 
-def _write_files(files: Sequence[tuple[str, bytes]]) -> list[str]:
-    return [_write_file(path, data, None) for path, data in files]
+def _link_if_same(previous: str, path: str, data: bytes, mode: int) -> bool:
+    """Link path to previous if that is a regular file of the given mode, named nowhere else
+    (one link: nothing outside the build shares it), holding exactly data; else False.
+
+    Creating a file costs the file system far more than linking one (here 40-150 us
+    against 8 us), and a rebuild writes mostly what the previous build holds. The previous
+    build is not changed: it is removed after the swap, which then frees no data."""
+    try:
+        fd = os.open(previous, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        found = os.fstat(fd)
+        if not (stat.S_ISREG(found.st_mode) and found.st_nlink == 1
+                and found.st_size == len(data) and stat.S_IMODE(found.st_mode) == mode):
+            return False
+        held = bytearray(len(data) + 1)  # one byte more: a file grown since is no match
+        view, size = memoryview(held), 0
+        while size < len(held):
+            got = os.readv(fd, [view[size:]])
+            if not got:
+                break
+            size += got
+        if size != len(data) or held[:size] != data:
+            return False
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    try:
+        os.link(previous, path, follow_symlinks=False)
+    except OSError:  # another file system, links not allowed, or path exists: write it
+        return False
+    return True
+
+
+def _write_files(files: Sequence[tuple[str, bytes, str | None]], mode: int) -> list[str]:
+    return [_write_file(path, data, None, mode, previous) for path, data, previous in files]
 
 
 def _copy_file(path: str, source: Path, digest: str) -> str:
@@ -225,15 +266,19 @@ class Writer:
     """Writes files under a folder, creating its subfolders once. The writes run on a few
     threads: creating a file waits on the file system (at N = 100 most of 100,000 files'
     time), and a thread waits without holding the interpreter. ``digests`` collects the
-    SHA-256 of every file written (path -> hex), for :func:`write_sums`. Use as a context
-    manager: leaving it waits for the writes and raises the first that failed."""
+    SHA-256 of every file written (path -> hex), for :func:`write_sums`. ``previous``: the
+    same folder of the build this one replaces, whose files that are unchanged are linked,
+    not written again (see :func:`_link_if_same`). Use as a context manager: leaving it
+    waits for the writes and raises the first that failed."""
 
     #: writes queued at most (bounds the memory held by bytes not yet written)
     PENDING = 256
 
     def __init__(self, folder: Path, digests: dict[str, str] | None = None,
-                 threads: int = 4) -> None:
+                 threads: int = 4, previous: Path | None = None) -> None:
         self.folder = folder
+        self.previous = previous
+        self._mode = _umask_mode() & 0o666  # here: the umask is read by setting it
         self.digests = {} if digests is None else digests
         self._made: set[Path] = set()
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="kzgraph-write")
@@ -244,20 +289,22 @@ class Writer:
     def write(self, rel_path: str, data: bytes | str, digest: str | None = None) -> None:
         """Write data (text as UTF-8) to rel_path; ``digest``: its SHA-256, if known."""
         payload = data.encode("utf-8") if isinstance(data, str) else data
-        self._submit(rel_path, _write_file, payload, digest)
+        self._submit(rel_path, _write_file, payload, digest, self._mode,
+                     self._previous(rel_path))
 
     def write_all(self, files: Sequence[tuple[str, bytes | str]]) -> None:
         """write(rel_path, data) for every (rel_path, data) of files, a share of them per
         thread: a task per file costs more than writing a small file (at N = 100 most of
         the 108,000 files are a few kB)."""
         named = [(self._path(rel_path),
-                  data.encode("utf-8") if isinstance(data, str) else data)
+                  data.encode("utf-8") if isinstance(data, str) else data,
+                  self._previous(rel_path))
                  for rel_path, data in files]
         share = -(-len(named) // self._threads) if named else 1
         for i in range(0, len(named), share):
             batch = named[i:i + share]
-            self._pending.append(([name for name, _ in batch],
-                                  self._pool.submit(_write_files, batch)))
+            self._pending.append(([name for name, _, _ in batch],
+                                  self._pool.submit(_write_files, batch, self._mode)))
         self._bound()
 
     @contextlib.contextmanager
@@ -272,6 +319,9 @@ class Writer:
     def copy(self, rel_path: str, source: Path, digest: str) -> None:
         """Copy the file source (whose SHA-256 is digest) to rel_path."""
         self._submit(rel_path, _copy_file, source, digest)
+
+    def _previous(self, rel_path: str) -> str | None:
+        return None if self.previous is None else os.path.join(self.previous, rel_path)
 
     def _path(self, rel_path: str) -> str:
         """The path of rel_path, its folder made."""

@@ -276,6 +276,12 @@ def _write_release_files(rel: Release, tmp: Path,
     return infos, paths
 
 
+def _previous_site(site: Path) -> Path | None:
+    """The site of the build being replaced (its unchanged files are linked, not written
+    again), unless there is none or it is a link to somewhere else."""
+    return site if site.is_dir() and not site.is_symlink() else None
+
+
 def build(
     out: str | Path = "dist",
     *,
@@ -306,11 +312,22 @@ def build(
                            download_base=download_base, validate=False)
         tmp = new_temp_dir(out)
         digests: dict[str, str] = {}
-        infos, paths = _write_release_files(rel, tmp, digests)
+        infos: list[FileInfo] = []
+        paths: dict[str, Path] = {}
+
+        def downloads() -> None:
+            made, where = _write_release_files(rel, tmp, digests)
+            infos.extend(made)
+            paths.update(where)
+
         if site:
             from kzgraph.release.site import render_site
 
-            render_site(rel, tmp / "site", infos, downloads=paths, digests=digests)
+            # the downloads are written here while worker processes render the pages
+            render_site(rel, tmp / "site", infos, downloads=paths, digests=digests,
+                        previous=_previous_site(out / "site"), meanwhile=downloads)
+        else:
+            downloads()
         validation.wait()
         write_sums(tmp, digests)
         swap_into_place(tmp, out)
@@ -357,7 +374,8 @@ def build_site(
     target = out / "site"
     tmp = new_temp_dir(target)
     try:
-        render_site(rel, tmp, file_infos(files), present, files)
+        render_site(rel, tmp, file_infos(files), present, files,
+                    previous=_previous_site(target))
         swap_into_place(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

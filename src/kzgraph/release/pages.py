@@ -35,7 +35,7 @@ RenderPage = Callable[[str, str], Iterable[tuple[str, bytes | str]]]
 
 
 # What the workers render with, set in the parent just before it forks.
-_work: tuple[RenderPage, Any] | None = None
+_work: tuple[RenderPage, Writer] | None = None
 
 
 def _workers(pages: int) -> int:
@@ -71,20 +71,24 @@ def _ignore_interrupts() -> None:
 def _render_chunk(chunk: Sequence[tuple[str, str]]) -> tuple[int, dict[str, str]]:
     """In a worker: render the pages of chunk; (pages, path -> SHA-256 of the files)."""
     assert _work is not None
-    render, folder = _work
+    render, parent = _work
     files = [file for iri, path in chunk for file in render(iri, path)]
-    with Writer(folder) as writer:
+    with Writer(parent.folder, previous=parent.previous) as writer:
         writer.write_all(files)
     return len(chunk), writer.digests
 
 
 def render_pages(items: Sequence[tuple[str, str]], render: RenderPage, w: Writer,
-                 total: int) -> int:
+                 total: int, meanwhile: Callable[[], object] | None = None) -> int:
     """Write the files of render(iri, path) for every (iri, path) of items with w; progress
-    as "pages written" of total. Returns the number of pages rendered."""
+    as "pages written" of total. ``meanwhile``: other work of this process, done while the
+    workers render (before the pages, where there are none). Returns the number of pages
+    rendered."""
     global _work
     workers = _workers(len(items))
     if not workers:
+        if meanwhile is not None:
+            meanwhile()
         done = 0
         for i in range(0, len(items), CHUNK):
             files: list[tuple[str, bytes | str]] = []
@@ -101,7 +105,7 @@ def render_pages(items: Sequence[tuple[str, str]], render: RenderPage, w: Writer
 
     chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
     done = 0
-    _work = (render, w.folder)
+    _work = (render, w)
     # The indexes stay out of the workers' garbage collections, which would visit (and
     # copy the pages of) millions of objects they never free.
     gc.freeze()
@@ -118,7 +122,10 @@ def render_pages(items: Sequence[tuple[str, str]], render: RenderPage, w: Writer
         with pool:
             # a stop that came while forking is raised here, and the pool is terminated
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
-            for count, digests in pool.imap_unordered(_render_chunk, chunks):
+            rendered = pool.imap_unordered(_render_chunk, chunks)
+            if meanwhile is not None:  # the workers' results wait in the pool's queue
+                meanwhile()
+            for count, digests in rendered:
                 w.digests.update(digests)
                 done += count
                 progress.step("pages written", done, total)

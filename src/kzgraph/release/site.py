@@ -25,7 +25,7 @@ file:// does not resolve a folder to its index.html.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -93,19 +93,24 @@ def _class_slug(model: Model, cls: str) -> str:
 def render_site(rel: Release, folder: Path, files: Sequence[FileInfo],
                 present: set[str] | None = None,
                 downloads: Mapping[str, bytes | Path] | None = None,
-                digests: dict[str, str] | None = None) -> int:
+                digests: dict[str, str] | None = None, previous: Path | None = None,
+                meanwhile: Callable[[], object] | None = None) -> int:
     """Write the site of a release into folder (new or empty). files: the release's
     downloads (sizes, checksums) for the landing page; present: names that exist beside the
     site (default: all); downloads: their bytes or files. The present downloads are copied
     into the site and linked from the same folder, so that the site works both as the web
     root and inside the release folder. ``digests`` receives the SHA-256 of every file written (path
-    -> hex). Returns the number of pages written."""
-    with Writer(folder, digests) as w:
-        return _render(rel, w, files, present, downloads)
+    -> hex). ``previous``: the site this one replaces, whose unchanged files are linked, not
+    written again. ``meanwhile``: the caller's work to do while worker processes render the
+    resource pages (it may fill ``files`` and ``downloads``, which are read after it).
+    Returns the number of pages written."""
+    with Writer(folder, digests, previous=previous) as w:
+        return _render(rel, w, files, present, downloads, meanwhile)
 
 
 def _render(rel: Release, w: Writer, files: Sequence[FileInfo], present: set[str] | None,
-            downloads: Mapping[str, bytes | Path] | None) -> int:
+            downloads: Mapping[str, bytes | Path] | None,
+            meanwhile: Callable[[], object] | None) -> int:
     charts = emigrant_stock(rel)
     m = model_of(rel)
     ox = m.ox
@@ -146,7 +151,7 @@ def _render(rel: Release, w: Writer, files: Sequence[FileInfo], present: set[str
         yield path, resource_tpl.render(**common, **ctx, root=root)
 
     resources = [(iri, path) for iri, path in sorted(m.pages.items()) if iri != ONTOLOGY_IRI]
-    pages += render_pages(resources, resource_page, w, len(m.pages))
+    pages += render_pages(resources, resource_page, w, len(m.pages), meanwhile)
 
     # -- ontology ----------------------------------------------------------------------
     for part, triples in (("ontology", rel.ontology), ("shapes", rel.shapes)):
