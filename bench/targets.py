@@ -127,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {row['measure']} | {fmt_s(mine['median_s'])} | {fmt_s(floor['median_s'])} "
               f"| {fmt_r(row['ratio'])}{extra} | {fmt_r(row['cpu_ratio'])} | {row['target']} "
               f"| {fmt_mb(mine['peak_rss_mb'])} |")
+    RESULTS.mkdir(parents=True, exist_ok=True)  # git-ignored: absent in a fresh checkout
     (RESULTS / f"targets-{args.n}.json").write_text(json.dumps(rows, indent=1),
                                                       encoding="utf-8")
     return 0

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from kzgraph.cli import main
-from kzgraph.errors import InputError
+from kzgraph.errors import InputError, ValidationFailed
 from kzgraph.release import (
     DOWNLOADS,
     MARKER,
@@ -526,6 +526,66 @@ def test_invalid_graph_is_refused_and_nothing_is_written(
     assert list(work.iterdir()) == []  # no temporary folder left behind
 
 
+def test_a_graph_validated_in_full_is_not_validated_again_until_a_file_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: Path) -> None:
+    from kzgraph import validation
+    from kzgraph.release.orchestrator import validate_bundle
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(BUNDLE, bundle)
+    files = [*bundle_files(bundle, "ontology"), *bundle_files(bundle, "data")]
+    shapes = bundle_files(bundle, "shapes")
+    calls: list[bool] = []
+    real = validation.validate
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(bool(kwargs.get("incremental")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(validation, "validate", counted)
+    assert real(files, shapes, ontology=[], incremental=True).conforms
+    validate_bundle(bundle, remembered=True)  # an incremental run vouches for nothing
+    validate_bundle(bundle, remembered=True)  # the full one before does
+    validate_bundle(bundle)  # unless the caller asks for a validation
+    assert calls == [False, False]
+    data = bundle / "data" / "facts.ttl"
+    data.write_text(data.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    validate_bundle(bundle, remembered=True)  # other bytes: validated again
+    assert calls == [False, False, False]
+    shutil.copy(FIXTURES / "invalid-country.ttl", bundle / "data" / "invalid-country.ttl")
+    for _ in range(2):  # a graph that fails is never remembered
+        with pytest.raises(ValidationFailed):
+            validate_bundle(bundle, remembered=True)
+    assert calls == [False] * 5
+
+
+def test_a_file_edited_during_a_validation_is_not_vouched_for(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: Path) -> None:
+    from kzgraph import conformance_memo, native_validation, validation
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(BUNDLE, bundle)
+    files = [*bundle_files(bundle, "ontology"), *bundle_files(bundle, "data")]
+    shapes = bundle_files(bundle, "shapes")
+    before = conformance_memo.key(files, shapes)
+    real = native_validation.validate_native
+
+    def edited_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        report = real(*args, **kwargs)
+        with files[-1].open("a", encoding="utf-8") as file:
+            file.write("\n# edited while it was validated\n")
+        return report
+
+    monkeypatch.setattr(native_validation, "validate_native", edited_meanwhile)
+    assert validation.validate(files, shapes, ontology=[]).conforms
+    after = conformance_memo.key(files, shapes)
+    assert before != after
+    assert not conformance_memo.known(before) and not conformance_memo.known(after)
+    monkeypatch.setattr(native_validation, "validate_native", real)
+    assert validation.validate(files, shapes, ontology=[]).conforms
+    assert conformance_memo.known(after)
+
+
 @pytest.mark.parametrize("valid", [True, False])
 def test_a_crash_while_writing_is_explained_by_the_validation(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, valid: bool) -> None:
@@ -590,6 +650,54 @@ def test_previous_build_is_replaced(tmp_path: Path) -> None:
     empty.mkdir()
     build(empty, root=BUNDLE)  # an empty folder is fine too
     assert (empty / MARKER).is_file()
+
+
+def test_a_rebuild_links_the_previous_builds_unchanged_files(built: Path,
+                                                             tmp_path: Path) -> None:
+    """A rebuild links a file of the previous build that holds exactly its bytes instead of
+    writing it again; a file changed in place, or linked from outside the build, is written
+    anew, and the outside file keeps what it held."""
+    out = build(tmp_path / "dist", root=BUNDLE)
+    site = out / "site"
+    pages = sorted(p for p in site.rglob("*.ttl") if p.parent != site)
+    kept, changed, shared = pages[0], pages[1], pages[2]
+    kept_inode, changed_inode = kept.stat().st_ino, changed.stat().st_ino
+    changed.write_bytes(changed.read_bytes().replace(b"@prefix", b"@PREFIX", 1))
+    outside = tmp_path / "outside.ttl"
+    os.link(shared, outside)
+    held = outside.read_bytes()
+
+    build(out, root=BUNDLE)
+    assert all_files(out) == all_files(built)
+    assert kept.stat().st_ino == kept_inode  # linked, not written
+    assert changed.stat().st_ino != changed_inode  # both existed at once: a new file
+    assert not shared.samefile(outside)
+    assert outside.read_bytes() == held and outside.stat().st_nlink == 1
+    # the previous build is gone: nothing of the new one is named twice
+    assert [p for p in out.rglob("*") if p.is_file() and p.stat().st_nlink != 1] == []
+    assert sorted(os.listdir(tmp_path)) == ["dist", "outside.ttl"]
+
+
+def test_a_writer_links_only_a_previous_file_of_the_same_bytes_and_mode(
+        tmp_path: Path) -> None:
+    from kzgraph.release.folder import Writer
+
+    previous, new = tmp_path / "previous", tmp_path / "new"
+    previous.mkdir()
+    held = {"same": b"abc", "other": b"abd", "longer": b"abcd", "shorter": b"ab",
+            "mode": b"abc", "target": b"xyz"}
+    for name, data in held.items():
+        (previous / name).write_bytes(data)
+    (previous / "mode").chmod(0o600)
+    (previous / "link").symlink_to("same")
+    names = [*held, "link", "absent"]
+    with Writer(new, previous=previous) as w:
+        w.write_all([(name, b"abc") for name in names])
+    assert {name: (new / name).read_bytes() for name in names} == dict.fromkeys(names, b"abc")
+    assert [n for n in names if (previous / n).exists()
+            and (new / n).samefile(previous / n)] == ["same"]
+    assert {name: (previous / name).read_bytes() for name in held} == held
+    assert set(w.digests.values()) == {hashlib.sha256(b"abc").hexdigest()}
 
 
 def test_site_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -41,6 +41,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from kzgraph import conformance_memo
 from kzgraph import paths as _paths
 from kzgraph import store as _store
 from kzgraph.errors import InputError
@@ -232,9 +233,13 @@ def validate(paths: Iterable[_store.PathArg] | None = None,
         shapes_graph, model = read_shapes(shape_files,
                                           check=lambda graph: _require_shapes(graph, names))
         fixed = {*ontology_files, *shape_files} if incremental else None
+        memo = None if incremental else conformance_memo.key(files, shape_files)
         report = (validate_native(files, shapes_graph, model, shape_files, fixed=fixed)
                   if model is not None else None)
         if report is not None:
+            if report.conforms and memo is not None and \
+                    conformance_memo.key(files, shape_files) == memo:
+                conformance_memo.remember(memo)
             return report
     # pySHACL gets the shapes as loaded (with the files' source map), not from the cache
     shapes_graph = _store.load_files(shape_files)

@@ -27,7 +27,7 @@ from kzgraph.release.bundle import LICENSE, VOID_NS
 from kzgraph.release.caches import Bounded
 from kzgraph.release.canonical import triple_key
 from kzgraph.release.conneg import RDF_EXTS
-from kzgraph.release.serialise import serialise
+from kzgraph.release.serialise import JsonldForms, serialise
 from kzgraph.release.site_model import Model
 
 #: What the document says of a neighbour: enough to show it by name and kind.
@@ -67,6 +67,7 @@ class Documents:
         self.subsets = set(subsets)
         self.graph = m.rel.graph
         self.key = triple_key()
+        self.forms = JsonldForms()  # a document's prefixes are all its triples need
         # A neighbour's labels are in the documents of all it links to or is linked from.
         self._neighbour: dict[Any, tuple[tuple[int, ...], tuple[str, ...]]] = Bounded()
         # The subjects' N-Triples forms (IRIs, "<…>", sort before blank nodes, "_:…", as in
@@ -163,4 +164,4 @@ class Documents:
                 triples.insert(bisect.bisect_left(order, at), t)
             names = used | pm.names_used([t for _at, t in header])
             prefixes = {p: pm.prefixes[p] for p in sorted(names)}
-            yield ext, serialise(triples, ext, pm, prefixes=prefixes)
+            yield ext, serialise(triples, ext, pm, prefixes=prefixes, forms=self.forms)

@@ -21,8 +21,10 @@ Determinism (two builds of one commit are byte-identical):
 
 Safety: the graph is validated first and an invalid graph is refused (ValidationFailed,
 exit 1); everything is written into a temporary folder beside ``DIR`` that replaces ``DIR``
-by rename only after success; a ``DIR`` that exists and is not a kzgraph build (no marker,
-not empty) is never touched (InputError, exit 2).
+by rename only after success (a file of the previous build holding exactly the bytes to
+write is linked into it, not written again, and the previous build is not changed); a
+``DIR`` that exists and is not a kzgraph build (no marker, not empty) is never touched
+(InputError, exit 2).
 """
 
 from __future__ import annotations
@@ -68,12 +70,18 @@ from kzgraph.release.serialise import RDF_FORMATS, serialise, write_serialisatio
 from kzgraph.release.void import void_triples
 
 
-def validate_bundle(root: Path) -> None:
-    """Validate ontology + data against the shapes; raise ValidationFailed (with .report)."""
+def validate_bundle(root: Path, *, remembered: bool = False) -> None:
+    """Validate ontology + data against the shapes; raise ValidationFailed (with .report).
+    With ``remembered``, a graph a full validation found conforming in the same files, with
+    the same code, is not validated again (:mod:`kzgraph.conformance_memo`)."""
+    from kzgraph import conformance_memo
     from kzgraph.validation import validate
 
-    report = validate(paths=bundle_files(root, "data"), shapes=bundle_files(root, "shapes"),
-                      ontology=bundle_files(root, "ontology"))
+    data, shapes = bundle_files(root, "data"), bundle_files(root, "shapes")
+    ontology = bundle_files(root, "ontology")
+    if remembered and conformance_memo.known(conformance_memo.key([*ontology, *data], shapes)):
+        return
+    report = validate(paths=data, shapes=shapes, ontology=ontology)
     if not report.conforms:
         raise ValidationFailed(
             "the graph does not conform to the shapes; nothing was written. Fix what the "
@@ -85,7 +93,7 @@ def _conforms(root: str) -> str:
     """In the second process: "conforms", "fails" or "error" (the details are recomputed in
     the parent, so nothing but a string crosses the process boundary)."""
     try:
-        validate_bundle(Path(root))
+        validate_bundle(Path(root), remembered=True)
     except ValidationFailed:
         return "fails"
     except Exception:
@@ -112,7 +120,7 @@ class _Validation:
         self._pool: Any = None
         self._future: Any = None
         if (os.cpu_count() or 1) < 2:
-            validate_bundle(root)
+            validate_bundle(root, remembered=True)
             return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -172,7 +180,7 @@ def load_release(
         raise InputError(f"no ontology files under {root / 'ontology'}",
                          hint="set KZGRAPH_HOME to a folder holding ontology/, data/, shapes/")
     if validate:
-        validate_bundle(root)
+        validate_bundle(root, remembered=True)
     onto_raw = read_triples(onto_files)
     ontology = canonical_triples(onto_raw)
     shapes = canonical_triples(read_triples(shape_files))

@@ -38,9 +38,6 @@ _XSD_STRING = XSD + "string"
 
 _RDF_TYPE_NT = f"<{RDF_TYPE}>"
 
-#: Objects whose JSON-LD form is held at a time while writing JSON-LD.
-_IDS_HELD = 1 << 16
-
 #: A string as JSON (what json.dumps with ensure_ascii=False writes), in C.
 _json_str: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
@@ -143,17 +140,32 @@ class PrefixMap:
         return {p: ns for p, ns in sorted(items) if ns.endswith(_GEN_DELIMS)}
 
 
+class JsonldForms:
+    """The JSON-LD text of terms (keys, node ids, values), kept from one call of
+    :func:`jsonld_pieces` to the next by callers whose ``prefixes`` always hold every prefix
+    their triples need, as a resource's documents do: an IRI's compact form then depends on
+    the prefix map alone. Bounded: at N = 1000 a page worker meets most of the graph."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, str] = Bounded()  # predicate or datatype -> its key or type
+        self.ids: dict[Any, str] = Bounded()  # object -> its id as a JSON string
+        self.values: dict[Any, str] = Bounded()  # object -> its JSON value
+
+
 def jsonld_bytes(triples: Sequence[pyoxigraph.Triple], pm: PrefixMap,
-                 prefixes: dict[str, str] | None = None) -> bytes:
+                 prefixes: dict[str, str] | None = None,
+                 forms: JsonldForms | None = None) -> bytes:
     """Compact JSON-LD, flattened: {"@context": {...}, "@graph": [nodes]} with the context
     inline (so that every parser reads it offline; context.jsonld holds the same mapping).
     Literal lexical forms are kept as strings; nodes, keys and values in sorted order, one
-    node per line. ``prefixes``: ``pm.used(triples)``, if the caller has it."""
-    return "".join(jsonld_pieces(triples, pm, prefixes)).encode("utf-8")
+    node per line. ``prefixes``: ``pm.used(triples)``, if the caller has it; ``forms``: see
+    :class:`JsonldForms`."""
+    return "".join(jsonld_pieces(triples, pm, prefixes, forms)).encode("utf-8")
 
 
 def jsonld_pieces(triples: Iterable[pyoxigraph.Triple], pm: PrefixMap,
-                  prefixes: dict[str, str] | None = None) -> Iterator[str]:
+                  prefixes: dict[str, str] | None = None,
+                  forms: JsonldForms | None = None) -> Iterator[str]:
     """The text of :func:`jsonld_bytes`, a node at a time (the triples are sorted, so a
     subject's are one run): the whole graph is written without being held as text.
 
@@ -168,12 +180,13 @@ def jsonld_pieces(triples: Iterable[pyoxigraph.Triple], pm: PrefixMap,
     compactable = set(context)
     blank, literal = ox.BlankNode, ox.Literal
     compacted = pm.compacted
+    if forms is None:
+        forms = JsonldForms()
+    keys, ids, values = forms.keys, forms.ids, forms.values
 
     def short(iri: str) -> str:
         found = compacted(iri)
         return found[1] if found is not None and found[0] in compactable else iri
-
-    keys: dict[str, str] = {}  # predicate or datatype -> its key or type
 
     def compact(iri: str) -> str:
         hit = keys.get(iri)
@@ -181,15 +194,23 @@ def jsonld_pieces(triples: Iterable[pyoxigraph.Triple], pm: PrefixMap,
             hit = keys[iri] = short(iri)
         return hit
 
-    ids: dict[Any, str] = {}  # object -> its JSON string (not the object form)
-
     def node_id(term: Any) -> str:
         text = ids.get(term)
         if text is None:
-            if len(ids) >= _IDS_HELD:  # the whole graph's objects would take hundreds of MB
-                ids.clear()
             text = ids[term] = _json_str(
                 f"_:{term.value}" if isinstance(term, blank) else short(term.value))
+        return text
+
+    def value_of(o: Any) -> str:
+        if not isinstance(o, literal):
+            text = f'{{"@id": {node_id(o)}}}'
+        elif o.language:
+            text = f'{{"@language": {_json_str(o.language)}, "@value": {_json_str(o.value)}}}'
+        else:
+            dt = o.datatype.value
+            text = (_json_str(o.value) if dt == _XSD_STRING else
+                    f'{{"@type": {_json_str(compact(dt))}, "@value": {_json_str(o.value)}}}')
+        values[o] = text
         return text
 
     def line(subject: Any, node: dict[str, list[str]]) -> str:
@@ -197,9 +218,9 @@ def jsonld_pieces(triples: Iterable[pyoxigraph.Triple], pm: PrefixMap,
                                  else short(subject.value))]
         parts = []
         for key in sorted(node):
-            values = node[key]
-            parts.append(f"{_json_str(key)}: {values[0]}" if key == "@id" else
-                         f"{_json_str(key)}: [{', '.join(values)}]")
+            listed = node[key]
+            parts.append(f"{_json_str(key)}: {listed[0]}" if key == "@id" else
+                         f"{_json_str(key)}: [{', '.join(listed)}]")
         return "{" + ", ".join(parts) + "}"
 
     yield f'{{"@context": {pm.context_json(context)},\n"@graph": [\n'
@@ -217,18 +238,10 @@ def jsonld_pieces(triples: Iterable[pyoxigraph.Triple], pm: PrefixMap,
         if p == RDF_TYPE and not isinstance(o, literal):
             node.setdefault("@type", []).append(node_id(o))
             continue
-        if isinstance(o, literal):
-            language = o.language
-            if language:
-                value = f'{{"@language": {_json_str(language)}, "@value": {_json_str(o.value)}}}'
-            else:
-                dt = o.datatype.value
-                value = (_json_str(o.value) if dt == _XSD_STRING else
-                         f'{{"@type": {_json_str(compact(dt))}, "@value": {_json_str(o.value)}}}')
-        else:
-            value = f'{{"@id": {node_id(o)}}}'
+        value = values.get(o)
         key = keys.get(p)
-        node.setdefault(compact(p) if key is None else key, []).append(value)
+        node.setdefault(compact(p) if key is None else key, []).append(
+            value_of(o) if value is None else value)
     if node is not None:
         yield sep + line(subject, node)
     yield "\n]}\n"
@@ -248,16 +261,18 @@ def ntriples_bytes(triples: Iterable[pyoxigraph.Triple]) -> bytes:
 
 
 def serialise(triples: Sequence[pyoxigraph.Triple], ext: str, pm: PrefixMap,
-              prefixes: dict[str, str] | None = None) -> bytes:
+              prefixes: dict[str, str] | None = None,
+              forms: JsonldForms | None = None) -> bytes:
     """One serialisation of sorted canonical triples ('ttl', 'nt', 'jsonld' or 'rdf');
-    ``prefixes``: ``pm.used(triples)``, if the caller has it."""
+    ``prefixes``: ``pm.used(triples)``, if the caller has it; ``forms``: see
+    :class:`JsonldForms`."""
     import pyoxigraph as ox
 
     fmt = RDF_FORMATS[ext][0]
     if ext == "rdf":
         _check_rdfxml_predicates(triples)
     if ext == "jsonld":
-        return jsonld_bytes(triples, pm, prefixes)
+        return jsonld_bytes(triples, pm, prefixes, forms)
     if ext == "nt":
         return ntriples_bytes(triples)
     if prefixes is None:
