@@ -526,15 +526,20 @@ def test_invalid_graph_is_refused_and_nothing_is_written(
     assert list(work.iterdir()) == []  # no temporary folder left behind
 
 
+def _bundle_copy(tmp_path: Path) -> tuple[Path, list[Path], list[Path]]:
+    """A copy of the test bundle, its ontology and data files, and its shapes files."""
+    bundle = tmp_path / "bundle"
+    shutil.copytree(BUNDLE, bundle)
+    files = [*bundle_files(bundle, "ontology"), *bundle_files(bundle, "data")]
+    return bundle, files, bundle_files(bundle, "shapes")
+
+
 def test_a_graph_validated_in_full_is_not_validated_again_until_a_file_changes(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: Path) -> None:
     from kzgraph import validation
     from kzgraph.release.orchestrator import validate_bundle
 
-    bundle = tmp_path / "bundle"
-    shutil.copytree(BUNDLE, bundle)
-    files = [*bundle_files(bundle, "ontology"), *bundle_files(bundle, "data")]
-    shapes = bundle_files(bundle, "shapes")
+    bundle, files, shapes = _bundle_copy(tmp_path)
     calls: list[bool] = []
     real = validation.validate
 
@@ -563,10 +568,7 @@ def test_a_file_edited_during_a_validation_is_not_vouched_for(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: Path) -> None:
     from kzgraph import conformance_memo, native_validation, validation
 
-    bundle = tmp_path / "bundle"
-    shutil.copytree(BUNDLE, bundle)
-    files = [*bundle_files(bundle, "ontology"), *bundle_files(bundle, "data")]
-    shapes = bundle_files(bundle, "shapes")
+    _bundle, files, shapes = _bundle_copy(tmp_path)
     before = conformance_memo.key(files, shapes)
     real = native_validation.validate_native
 

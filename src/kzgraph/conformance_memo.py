@@ -26,12 +26,10 @@ _FORMAT = 1
 _KEEP = 16
 
 
-def _sha(path: Path) -> str:
-    digest = hashlib.sha256()
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read a block at a time."""
     with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def _code() -> str:
@@ -54,7 +52,7 @@ def key(data: Iterable[Path], shapes: Iterable[Path]) -> str | None:
     """The key of a validation of data (ontology included) against shapes; None if a file
     cannot be read (then nothing is remembered)."""
     try:
-        parts = [sorted((str(Path(p).resolve()), _sha(Path(p))) for p in set(files))
+        parts = [sorted((str(Path(p).resolve()), file_sha256(Path(p))) for p in set(files))
                  for files in (data, shapes)]
     except OSError:
         return None

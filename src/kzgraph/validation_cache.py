@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kzgraph import store as _store
+from kzgraph.conformance_memo import file_sha256
 
 if TYPE_CHECKING:  # pragma: no cover
     import rdflib
@@ -42,14 +43,6 @@ _KEEP = 4  # entries kept (the newest ones)
 _DESCRIBED = "described"
 #: Above this share of changed data files, a full run is as quick and simpler.
 FULL_RUN_SHARE = 0.5
-
-
-def _sha(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _described(path: Path) -> dict[str, list[Any]]:
@@ -104,7 +97,7 @@ class ValidationCache:
         self.files = {_store.display_path(p): p for p in data_files}
         key = hashlib.sha256(json.dumps(
             [_FORMAT, __version__, pyshacl_version(), sorted(self.files),
-             sorted((str(p), _sha(p)) for p in fixed_files)]).encode())
+             sorted((str(p), file_sha256(p)) for p in fixed_files)]).encode())
         self.path = _store.cache_dir() / "validation" / f"{key.hexdigest()[:32]}.json"
         self.previous = self._read()
         self._described: dict[str, dict[str, list[Any]]] = {}
@@ -130,7 +123,7 @@ class ValidationCache:
             self.stats[name] = stat
             return str(old["sha"])
         started = time.time_ns()
-        sha = _sha(path)
+        sha = file_sha256(path)
         racy = stat is None or max(stat[1], stat[2]) >= started - _store.RACY_NS
         self.stats[name] = None if racy else stat
         return sha
