@@ -180,8 +180,9 @@ def test_unchanged_files_are_not_read_again(
         shutil.copy(fixture, data / fixture.name)
     first = validate([data], incremental=True)
     hashed: list[Path] = []
-    real = validation_cache._sha
-    monkeypatch.setattr(validation_cache, "_sha", lambda p: hashed.append(p) or real(p))
+    real = validation_cache.file_sha256
+    monkeypatch.setattr(validation_cache, "file_sha256",
+                        lambda p: hashed.append(p) or real(p))
     assert validate([data], incremental=True).to_json() == first.to_json()
     assert not set(hashed) & set(data.iterdir())
     edited = data / "IntervalShape--no-end.ttl"
