@@ -702,6 +702,23 @@ def test_a_writer_links_only_a_previous_file_of_the_same_bytes_and_mode(
     assert set(w.digests.values()) == {hashlib.sha256(b"abc").hexdigest()}
 
 
+def test_the_mode_of_new_files_is_read_without_changing_the_umask(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading the umask with os.umask sets it for a moment, and a file another writer
+    thread created then would be writable by all."""
+    from kzgraph.release import folder
+
+    if not Path("/proc/self/status").is_file():
+        pytest.skip("no /proc: the umask is read with os.umask")
+    old = os.umask(0o027)
+    try:
+        monkeypatch.setattr(os, "umask", lambda mask: pytest.fail("the umask was set"))
+        assert folder._umask_mode() == 0o750
+    finally:
+        monkeypatch.undo()
+        os.umask(old)
+
+
 def test_site_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KZGRAPH_HOME", str(BUNDLE))
     fresh = tmp_path / "fresh"

@@ -109,9 +109,22 @@ def write_sums(folder: Path, digests: Mapping[str, str] | None = None) -> None:
 
 
 def _umask_mode() -> int:
+    return 0o777 & ~_umask()
+
+
+def _umask() -> int:
+    """The process's umask, read where Linux shows it: ``os.umask`` sets it to read it, and
+    a file another thread created in between would get mode 0666."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
     mask = os.umask(0)
     os.umask(mask)
-    return 0o777 & ~mask
+    return mask
 
 
 def _remove_abandoned(out: Path) -> None:
@@ -278,7 +291,7 @@ class Writer:
                  threads: int = 4, previous: Path | None = None) -> None:
         self.folder = folder
         self.previous = previous
-        self._mode = _umask_mode() & 0o666  # here: the umask is read by setting it
+        self._mode = _umask_mode() & 0o666  # what a new file gets
         self.digests = {} if digests is None else digests
         self._made: set[Path] = set()
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="kzgraph-write")
