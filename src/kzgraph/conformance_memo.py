@@ -14,6 +14,7 @@ vouched for). Entries are empty files in ``$KZGRAPH_CACHE/conforms/``; the newes
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -32,6 +33,7 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(file, "sha256").hexdigest()
 
 
+@functools.cache  # once per process: a validation takes a key before and after it
 def _code() -> str:
     """The kzgraph package's source and the versions of what it validates with: a change
     to either may change a result."""

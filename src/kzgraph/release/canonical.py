@@ -17,7 +17,8 @@ from kzgraph.release.caches import Bounded
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
 
-_RDF_TYPE_NT = f"<{RDF_TYPE}>"
+#: rdf:type as N-Triples writes it (the canonical order puts it first).
+RDF_TYPE_NT = f"<{RDF_TYPE}>"
 
 
 def read_triples(paths: Sequence[Path]) -> set[pyoxigraph.Triple]:
@@ -133,7 +134,7 @@ def triple_key() -> Callable[[Any], tuple[int, str, int, str, str]]:
         return (
             1 if isinstance(s, blank) else 0,
             _key(s, cache),
-            0 if p == _RDF_TYPE_NT else 1,
+            0 if p == RDF_TYPE_NT else 1,
             p,
             _key(t.object, cache),
         )
@@ -164,7 +165,7 @@ def sort_triples(triples: Iterable[pyoxigraph.Triple]) -> list[pyoxigraph.Triple
         key = predicates.get(p)
         if key is None:
             text = str(p)
-            key = predicates[p] = (0 if text == _RDF_TYPE_NT else 1, text)
+            key = predicates[p] = (0 if text == RDF_TYPE_NT else 1, text)
         return (*key, str(t.object))
 
     out: list[Any] = []

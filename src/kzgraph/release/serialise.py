@@ -15,6 +15,7 @@ from kzgraph.namespaces import (
     XSD,
 )
 from kzgraph.release.caches import Bounded
+from kzgraph.release.canonical import RDF_TYPE_NT
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
@@ -35,8 +36,6 @@ _GEN_DELIMS = tuple(":/?#[]@")
 _SAFE_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
 _XSD_STRING = XSD + "string"
-
-_RDF_TYPE_NT = f"<{RDF_TYPE}>"
 
 #: A string as JSON (what json.dumps with ensure_ascii=False writes), in C.
 _json_str: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
@@ -214,8 +213,7 @@ def jsonld_pieces(triples: Iterable[pyoxigraph.Triple], pm: PrefixMap,
         return text
 
     def line(subject: Any, node: dict[str, list[str]]) -> str:
-        node["@id"] = [_json_str(f"_:{subject.value}" if isinstance(subject, blank)
-                                 else short(subject.value))]
+        node["@id"] = [node_id(subject)]
         parts = []
         for key in sorted(node):
             listed = node[key]
@@ -333,7 +331,7 @@ def ntriples_order(triples: Iterable[pyoxigraph.Triple]) -> Iterator[pyoxigraph.
                 subject = t.subject
             held.append(t)
             continue
-        if held and (t.subject != subject or str(p) > _RDF_TYPE_NT):
+        if held and (t.subject != subject or str(p) > RDF_TYPE_NT):
             yield from held
             held = []
         yield t
