@@ -180,6 +180,9 @@ class Release:
     download_base: str
     queries: list[StoredQueryInfo]
     counts: dict[str, Any] = field(default_factory=dict)
+    #: The canonical cache's entry for these files, while it is not written
+    #: (see :mod:`kzgraph.release.canonical_cache`).
+    unkept: str | None = None
 
     def part(self, name: str) -> list[Any]:
         return {"kzgraph": self.graph, "ontology": self.ontology, "shapes": self.shapes}[name]

@@ -24,11 +24,9 @@ RDF_TYPE_NT = f"<{RDF_TYPE}>"
 def read_triples(paths: Sequence[Path]) -> set[pyoxigraph.Triple]:
     """The files' triples, parsed by pyoxigraph (errors carry file and line). Not through
     rdflib: canonical_triples relabels blank nodes anyway (N=100: 0.8 s instead of 3.5 s)."""
-    import pyoxigraph as ox
-
     from kzgraph.store import iter_quads
 
-    return {ox.Triple(q.subject, q.predicate, q.object) for q in iter_quads(paths)}
+    return {q.triple for q in iter_quads(paths)}  # .triple: half the time of Triple(s, p, o)
 
 
 def _key(term: Any, cache: dict[Any, str]) -> str:

@@ -43,6 +43,7 @@ from kzgraph.errors import InputError, KzgraphError, ValidationFailed
 from kzgraph.namespaces import (
     OWL,
 )
+from kzgraph.release import canonical_cache
 from kzgraph.release.bundle import (
     DEFAULT_DOWNLOAD_BASE,
     DOWNLOADS,
@@ -181,19 +182,13 @@ def load_release(
                          hint="set KZGRAPH_HOME to a folder holding ontology/, data/, shapes/")
     if validate:
         validate_bundle(root, remembered=True)
-    onto_raw = read_triples(onto_files)
-    ontology = canonical_triples(onto_raw)
-    shapes = canonical_triples(read_triples(shape_files))
-    graph_raw = read_triples(data_files)
-    graph_raw |= onto_raw  # in place: at N = 1000 a set of the graph is 100 MB
-    del onto_raw
-    graph = canonical_triples(graph_raw)
-    del graph_raw
-    import pyoxigraph as ox
-
-    prefixes = PrefixMap(read_prefixes(
-        [*onto_files, *data_files, *shape_files],
-        (t.subject.value for t in graph if isinstance(t.subject, ox.NamedNode))))
+    name = canonical_cache.key(onto_files, data_files, shape_files)
+    canonical = canonical_cache.load(name)
+    if canonical is None:
+        canonical = _canonical(onto_files, data_files, shape_files)
+    else:
+        name = None  # kept already
+    graph, ontology = canonical.graph, canonical.ontology
     issued, modified = release_dates(root, ontology)
     endpoint = (_advertised(sparql_endpoint, endpoint)
                 or os.environ.get("KZGRAPH_SPARQL_ENDPOINT") or None)
@@ -202,10 +197,39 @@ def load_release(
     if not download_base.endswith("/"):
         download_base += "/"
     version = ontology_value(ontology, OWL + "versionInfo") or __version__
-    rel = Release(root, graph, ontology, shapes, prefixes, version, issued, modified,
-                  endpoint, download_base, read_queries(root))
-    rel.counts = statistics(graph)
+    rel = Release(root, graph, ontology, canonical.shapes, PrefixMap(canonical.prefixes),
+                  version, issued, modified, endpoint, download_base, read_queries(root),
+                  canonical.counts)
+    rel.unkept = name
     return rel
+
+
+def keep_canonical(rel: Release) -> None:
+    """Keep the release's canonical form in the cache, if it was not read from there (the
+    next load of the same files reads it back)."""
+    if rel.unkept is not None:
+        canonical_cache.keep(rel.unkept, canonical_cache.Canonical(
+            rel.graph, rel.ontology, rel.shapes, rel.prefixes.prefixes, rel.counts))
+        rel.unkept = None
+
+
+def _canonical(onto_files: list[Path], data_files: list[Path],
+               shape_files: list[Path]) -> canonical_cache.Canonical:
+    """The bundle's graphs in canonical form, with their prefixes and statistics."""
+    import pyoxigraph as ox
+
+    onto_raw = read_triples(onto_files)
+    ontology = canonical_triples(onto_raw)
+    shapes = canonical_triples(read_triples(shape_files))
+    graph_raw = read_triples(data_files)
+    graph_raw |= onto_raw  # in place: at N = 1000 a set of the graph is 100 MB
+    del onto_raw
+    graph = canonical_triples(graph_raw)
+    del graph_raw
+    prefixes = read_prefixes(
+        [*onto_files, *data_files, *shape_files],
+        (t.subject.value for t in graph if isinstance(t.subject, ox.NamedNode)))
+    return canonical_cache.Canonical(graph, ontology, shapes, prefixes, statistics(graph))
 
 
 #: put(name, fill) makes the file name with fill(binary file); its (size, SHA-256)
@@ -327,6 +351,7 @@ def build(
             made, where = _write_release_files(rel, tmp, digests)
             infos.extend(made)
             paths.update(where)
+            keep_canonical(rel)  # here, not in the load: the pages need not wait for it
 
         if site:
             from kzgraph.release.site import render_site
@@ -393,4 +418,5 @@ def build_site(
     if not (out / MARKER).exists():
         (out / MARKER).write_bytes(files[MARKER])
     write_sums(out)
+    keep_canonical(rel)
     return target
