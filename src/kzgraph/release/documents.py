@@ -68,6 +68,8 @@ class Documents:
         self.graph = m.rel.graph
         self.key = triple_key()
         self.forms = JsonldForms()  # a document's prefixes are all its triples need
+        # A document's prefix declarations, by the names it needs (few sets recur).
+        self._prefixes: dict[frozenset[str], dict[str, str]] = Bounded(1 << 12)
         # A neighbour's labels are in the documents of all it links to or is linked from.
         self._neighbour: dict[Any, tuple[tuple[int, ...], tuple[str, ...]]] = Bounded()
         # The subjects' N-Triples forms (IRIs, "<…>", sort before blank nodes, "_:…", as in
@@ -118,12 +120,11 @@ class Documents:
                 body.update(range(*span))
                 used |= names_used(graph[span[0]:span[1]])
                 neighbours.update(o for _p, o in m.out[node] if isinstance(o, named))
-        for s, p in m.inc.get(term, ()):
-            if isinstance(s, named):
-                i = m.position(s, p, term)
-                body.add(i)
-                used |= names_used(graph[i:i + 1])
-                neighbours.add(s)
+        links = [m.position(s, p, term) for s, p in m.inc.get(term, ()) if isinstance(s, named)]
+        if links:
+            body.update(links)
+            used |= names_used([graph[i] for i in links])
+            neighbours.update(graph[i].subject for i in links)
         for node in neighbours - described:
             at, prefixes = self.neighbour(node)
             body.update(at)
@@ -158,10 +159,16 @@ class Documents:
         body, used = self.body(term, nodes)
         order = sorted(body)
         ordered = [self.graph[i] for i in order]
-        for ext, header in self.headers(term, body):
+        headers = list(self.headers(term, body))
+        # The headers differ in their subject alone: the rest's prefixes are found once.
+        used |= pm.names_of({x for _at, t in headers[0][1] for x in (t.predicate, t.object)})
+        for ext, header in headers:
             triples = list(ordered)
             for at, t in reversed(header):  # descending, so that earlier positions stay valid
                 triples.insert(bisect.bisect_left(order, at), t)
-            names = used | pm.names_used([t for _at, t in header])
-            prefixes = {p: pm.prefixes[p] for p in sorted(names)}
+            own = pm.split(header[0][1].subject.value, keep=False)  # the document: met once
+            names = frozenset(used | {own[0]} if own else used)
+            prefixes = self._prefixes.get(names)
+            if prefixes is None:
+                prefixes = self._prefixes[names] = {p: pm.prefixes[p] for p in sorted(names)}
             yield ext, serialise(triples, ext, pm, prefixes=prefixes, forms=self.forms)

@@ -58,9 +58,9 @@ class PrefixMap:
         self._term_prefix: dict[Any, str | None] = Bounded()
         self._context_json: dict[tuple[tuple[str, str], ...], str] = Bounded(1 << 12)
 
-    def split(self, iri: str) -> tuple[str, str] | None:
+    def split(self, iri: str, keep: bool = True) -> tuple[str, str] | None:
         """(prefix, local) for an IRI that a declared namespace covers with a safe local
-        name, else None."""
+        name, else None. ``keep``: cache the answer (not for an IRI met once)."""
         if iri in self._cache:
             return self._cache[iri]
         found: tuple[str, str] | None = None
@@ -70,7 +70,8 @@ class PrefixMap:
             if local == "" or _SAFE_LOCAL.match(local):
                 found = (p, local)
                 break
-        self._cache[iri] = found
+        if keep:
+            self._cache[iri] = found
         return found
 
     def _candidates(self, iri: str, cut: int) -> Iterator[tuple[str, str]]:
@@ -100,13 +101,17 @@ class PrefixMap:
 
     def names_used(self, triples: Iterable[pyoxigraph.Triple]) -> set[str]:
         """The names of the prefixes the IRIs of these triples (incl. datatypes) need."""
-        import pyoxigraph as ox
-
         terms: set[Any] = set()
         for t in triples:
             terms.add(t.subject)
             terms.add(t.predicate)
             terms.add(t.object)
+        return self.names_of(terms)
+
+    def names_of(self, terms: Iterable[Any]) -> set[str]:
+        """The names of the prefixes these terms (a literal: its datatype) need."""
+        import pyoxigraph as ox
+
         used: set[str] = set()
         cache = self._term_prefix
         for term in terms:
