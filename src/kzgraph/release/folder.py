@@ -293,7 +293,8 @@ class Writer:
         self.previous = previous
         self._mode = _umask_mode() & 0o666  # what a new file gets
         self.digests = {} if digests is None else digests
-        self._made: set[Path] = set()
+        self._root = os.fspath(folder)
+        self._made: set[str] = set()
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="kzgraph-write")
         self._threads = threads
         # (path, future of its SHA-256) or (paths, future of their SHA-256s)
@@ -337,13 +338,14 @@ class Writer:
         return None if self.previous is None else os.path.join(self.previous, rel_path)
 
     def _path(self, rel_path: str) -> str:
-        """The path of rel_path, its folder made."""
-        path = self.folder / rel_path
-        parent = path.parent
+        """The path of rel_path, its folder made (strings: a Path per file cost 7 us, at
+        N = 100 0.8 s of the pages' 14 s)."""
+        path = os.path.join(self._root, rel_path)
+        parent = os.path.dirname(path)
         if parent not in self._made:
-            parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(parent, exist_ok=True)
             self._made.add(parent)
-        return str(path)
+        return path
 
     def _submit(self, rel_path: str, fn: Callable[..., str], *args: Any) -> None:
         name = self._path(rel_path)
