@@ -54,14 +54,21 @@ def canonical_triples(triples: Iterable[pyoxigraph.Triple]) -> list[pyoxigraph.T
     out_edges: dict[Any, list[tuple[str, Any]]] = {}
     in_edges: dict[Any, list[tuple[str, Any]]] = {}
     keys: dict[Any, str] = {}
+    blank = ox.BlankNode
+    plain: list[Any] = []  # the triples without a blank node (most) stay as they are
+    with_blank: list[Any] = []
     for t in triples:
-        s, p, o = t.subject, t.predicate, t.object
-        if isinstance(s, ox.BlankNode):
+        s, o = t.subject, t.object
+        if isinstance(s, blank):
             bnodes[s] = None
-            out_edges.setdefault(s, []).append((_key(p, keys), o))
-        if isinstance(o, ox.BlankNode):
+            out_edges.setdefault(s, []).append((_key(t.predicate, keys), o))
+        elif not isinstance(o, blank):
+            plain.append(t)
+            continue
+        with_blank.append(t)
+        if isinstance(o, blank):
             bnodes[o] = None
-            in_edges.setdefault(o, []).append((_key(p, keys), s))
+            in_edges.setdefault(o, []).append((_key(t.predicate, keys), s))
 
     if bnodes:
         colour = {b: "" for b in bnodes}
@@ -110,13 +117,11 @@ def canonical_triples(triples: Iterable[pyoxigraph.Triple]) -> list[pyoxigraph.T
             for i, b in enumerate(members):
                 label = "b" + c[:16] + (f"_{i + 1}" if len(members) > 1 else "")
                 rename[b] = ox.BlankNode(label)
-        triples = (  # not a set: distinct blank nodes get distinct labels
+        plain += (  # not a set: distinct blank nodes get distinct labels
             ox.Triple(rename.get(t.subject, t.subject), t.predicate, rename.get(t.object, t.object))
-            if (isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode))
-            else t
-            for t in triples
+            for t in with_blank
         )
-    return sort_triples(triples)
+    return sort_triples(plain)
 
 
 def triple_key() -> Callable[[Any], tuple[int, str, int, str, str]]:
