@@ -351,6 +351,34 @@ def test_sha256sums_verify(built: Path) -> None:
         assert res.returncode == 0, res.stdout + res.stderr
 
 
+def _check_downloads_in_site(out: Path) -> None:
+    sums = {path: digest for digest, path in
+            (line.split("  ", 1) for line in
+             (out / "SHA256SUMS").read_text(encoding="utf-8").splitlines())}
+    assert (out / "site" / "void.html").is_file()  # the page of void#kzgraph-developers
+    names = [f"{part}.{ext}" for part in ("kzgraph", "ontology", "shapes", "void")
+             for ext in ("ttl", "nt", "jsonld", "rdf")] + ["context.jsonld"]
+    for name in names:
+        data = (out / "site" / name).read_bytes()
+        assert data == (out / name).read_bytes(), name
+        assert sums[f"site/{name}"] == hashlib.sha256(data).hexdigest(), name
+
+
+def test_the_site_holds_the_downloads_under_their_own_names(
+        bundled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """site/void.ttl is both the VoID download and the name of a resource's document (of
+    <https://w3id.org/kzgraph/void>, whose void#… terms have a page): the download is what
+    the site holds there, whichever process wrote the resource's files, and SHA256SUMS
+    lists the bytes it holds."""
+    from kzgraph.release import pages
+
+    _check_downloads_in_site(bundled)
+    if pages._workers(10**6):
+        monkeypatch.setattr(pages, "PARALLEL_FROM", 1)
+        monkeypatch.setattr(pages, "CHUNK", 50)
+        _check_downloads_in_site(build(tmp_path / "dist"))
+
+
 def test_files_under_lists_what_rglob_lists_in_its_order(tmp_path: Path) -> None:
     """SHA256SUMS's order: by path parts ("a/b" before "a-b/c", though '-' < '/')."""
     for name in ("a/b", "a-b/c", "a/z/y", "B", "c.txt"):

@@ -240,6 +240,10 @@ def _write_files(files: Sequence[tuple[str, bytes, str | None]], mode: int) -> l
 
 
 def _copy_file(path: str, source: Path, digest: str) -> str:
+    # A copy may replace a file written before it (a resource's document with a download's
+    # name), which can be a link to the previous build's: replaced, not written into.
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
     shutil.copyfile(source, path)
     return digest
 

@@ -116,9 +116,6 @@ def _render(rel: Release, w: Writer, files: Sequence[FileInfo], present: set[str
     ox = m.ox
     env = _env()
     common = {"rel": rel, "license": LICENSE, "base": BASE}
-    pages = 0
-
-    class_counts = rel.counts["classes"]
     parts = country_parts(rel)
     docs = Documents(m, [part.code for part in parts])
 
@@ -150,14 +147,43 @@ def _render(rel: Release, w: Writer, files: Sequence[FileInfo], present: set[str
         ctx["files"] = {ext: f"{name}.{ext}" for ext in RDF_EXTS}
         yield path, resource_tpl.render(**common, **ctx, root=root)
 
+    others = 0
+    put: list[str] = []
+
+    def other_pages() -> None:  # in this process, while the workers render the resources
+        nonlocal others
+        if meanwhile is not None:
+            meanwhile()  # first: the landing page lists what it writes
+        others = _other_pages(rel, m, env, common, w, files, present, downloads, charts,
+                              parts, put)
+
     resources = [(iri, path) for iri, path in sorted(m.pages.items()) if iri != ONTOLOGY_IRI]
-    pages += render_pages(resources, resource_page, w, len(m.pages), meanwhile)
+    pages = render_pages(resources, resource_page, w, len(m.pages), other_pages) + others
+    # After the resources: a resource's document can have a download's name (site/void.ttl
+    # of <https://w3id.org/kzgraph/void>), and the download is what the site serves there.
+    w.flush()
+    for name in put:
+        _put(w, name, downloads, files)
+    return pages
+
+
+def _other_pages(rel: Release, m: Model, env: Any, common: dict[str, Any], w: Writer,
+                 files: Sequence[FileInfo], present: set[str] | None,
+                 downloads: Mapping[str, bytes | Path] | None, charts: dict[Any, list[Bar]],
+                 parts: list[CountryPart], put: list[str]) -> int:
+    """The pages that are not a resource's: ontology, shapes, browse, landing; their
+    number. ``put`` receives the names of the downloads to copy into the site."""
+    ox = m.ox
+    class_counts = rel.counts["classes"]
+    pages = 0
 
     # -- ontology ----------------------------------------------------------------------
     for part, triples in (("ontology", rel.ontology), ("shapes", rel.shapes)):
         for ext in RDF_EXTS:
             name = f"{part}.{ext}"  # the same bytes as the download of that name
-            if not _put(w, name, downloads, files):
+            if _has(name, downloads, files):
+                put.append(name)
+            else:
                 w.write(name, serialise(triples, ext, rel.prefixes))
         w.write(f"{part}.var", type_map(part))
     w.write("ontology.html", env.get_template("ontology.html").render(
@@ -207,8 +233,9 @@ def _render(rel: Release, w: Writer, files: Sequence[FileInfo], present: set[str
     present = {f.name for f in files} if present is None else present
     in_site = {f"{part}.{ext}" for part in ("ontology", "shapes") for ext in RDF_EXTS}
     for name in sorted(present & set(downloads or ()) & {f.name for f in files}):
-        if name not in in_site and _put(w, name, downloads, files):
+        if name not in in_site and _has(name, downloads, files):
             in_site.add(name)
+            put.append(name)
     rows = [{"info": f, "present": f.name in in_site} for f in files]
     if len(charts) == 1:
         [(origin, bars)] = charts.items()
@@ -235,6 +262,14 @@ def _render(rel: Release, w: Writer, files: Sequence[FileInfo], present: set[str
     w.write("style.css", (Path(__file__).parent.parent / "templates" / "style.css").read_bytes())
     w.write(".htaccess", HTACCESS)
     return pages
+
+
+def _has(name: str, downloads: Mapping[str, bytes | Path] | None,
+         files: Sequence[FileInfo]) -> bool:
+    """Whether :func:`_put` has the download ``name`` to put."""
+    source = (downloads or {}).get(name)
+    return source is not None and (not isinstance(source, Path)
+                                   or any(f.name == name for f in files))
 
 
 def _put(w: Writer, name: str, downloads: Mapping[str, bytes | Path] | None,
