@@ -10,7 +10,7 @@ import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kzgraph.namespaces import (
     BASE,
@@ -31,6 +31,9 @@ from kzgraph.namespaces import (
     with_country_prefixes,
 )
 from kzgraph.release.serialise import RDF_FORMATS, PrefixMap
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kzgraph.release import canonical_cache
 
 ONTOLOGY_IRI = BASE + "ontology"
 
@@ -180,9 +183,8 @@ class Release:
     download_base: str
     queries: list[StoredQueryInfo]
     counts: dict[str, Any] = field(default_factory=dict)
-    #: The canonical cache's entry for these files, while it is not written
-    #: (see :mod:`kzgraph.release.canonical_cache`).
-    unkept: str | None = None
+    #: Where the canonical cache keeps these files' graphs (None: it cannot name them).
+    cache: canonical_cache.Entry | None = None
 
     def part(self, name: str) -> list[Any]:
         return {"kzgraph": self.graph, "ontology": self.ontology, "shapes": self.shapes}[name]

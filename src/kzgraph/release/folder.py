@@ -206,15 +206,10 @@ def _link_if_same(previous: str, path: str, data: bytes, mode: int) -> bool:
     Creating a file costs the file system far more than linking one (here 40-150 us
     against 8 us), and a rebuild writes mostly what the previous build holds. The previous
     build is not changed: it is removed after the swap, which then frees no data."""
-    try:
-        fd = os.open(previous, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except OSError:
+    fd = _open_previous(previous, len(data), mode)
+    if fd is None:
         return False
     try:
-        found = os.fstat(fd)
-        if not (stat.S_ISREG(found.st_mode) and found.st_nlink == 1
-                and found.st_size == len(data) and stat.S_IMODE(found.st_mode) == mode):
-            return False
         held = bytearray(len(data) + 1)  # one byte more: a file grown since is no match
         view, size = memoryview(held), 0
         while size < len(held):
@@ -228,11 +223,49 @@ def _link_if_same(previous: str, path: str, data: bytes, mode: int) -> bool:
         return False
     finally:
         os.close(fd)
+    return _link(previous, path)
+
+
+def _open_previous(previous: str, size: int, mode: int) -> int | None:
+    """A descriptor of previous if it is a regular file of that size and mode named nowhere
+    else (one link), else None."""
+    try:
+        fd = os.open(previous, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        found = os.fstat(fd)
+    except OSError:
+        found = None
+    if found is not None and stat.S_ISREG(found.st_mode) and found.st_nlink == 1 \
+            and found.st_size == size and stat.S_IMODE(found.st_mode) == mode:
+        return fd
+    os.close(fd)
+    return None
+
+
+def _link(previous: str, path: str) -> bool:
     try:
         os.link(previous, path, follow_symlinks=False)
     except OSError:  # another file system, links not allowed, or path exists: write it
         return False
     return True
+
+
+def _link_if_digest(previous: str, path: str, size: int, sha256: str, mode: int) -> bool:
+    """Link path to previous if that is a file as :func:`_link_if_same` wants, of that size
+    and SHA-256 (a download too large to be made only to be compared)."""
+    fd = _open_previous(previous, size, mode)
+    if fd is None:
+        return False
+    try:
+        with open(fd, "rb", closefd=False) as file:
+            same = hashlib.file_digest(file, "sha256").hexdigest() == sha256
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return same and _link(previous, path)
 
 
 def _write_files(files: Sequence[tuple[str, bytes, str | None]], mode: int) -> list[str]:
@@ -333,6 +366,18 @@ class Writer:
         with HashedFile(name) as file:
             yield file
         self.digests[name] = file.sha256
+
+    def link_known(self, rel_path: str, size: int, sha256: str) -> bool:
+        """Link rel_path to the previous build's file of that name if it holds the bytes of
+        that size and SHA-256, here; whether it did."""
+        if self.previous is None:
+            return False
+        name = self._path(rel_path)
+        if not _link_if_digest(os.path.join(self.previous, rel_path), name, size, sha256,
+                               self._mode):
+            return False
+        self.digests[name] = sha256
+        return True
 
     def copy(self, rel_path: str, source: Path, digest: str) -> None:
         """Copy the file source (whose SHA-256 is digest) to rel_path."""

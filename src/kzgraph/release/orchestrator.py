@@ -35,7 +35,7 @@ import io
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -184,10 +184,9 @@ def load_release(
         validate_bundle(root, remembered=True)
     name = canonical_cache.key(onto_files, data_files, shape_files)
     canonical = canonical_cache.load(name)
+    kept = canonical is not None
     if canonical is None:
         canonical = _canonical(onto_files, data_files, shape_files)
-    else:
-        name = None  # kept already
     graph, ontology = canonical.graph, canonical.ontology
     issued, modified = release_dates(root, ontology)
     endpoint = (_advertised(sparql_endpoint, endpoint)
@@ -200,17 +199,26 @@ def load_release(
     rel = Release(root, graph, ontology, canonical.shapes, PrefixMap(canonical.prefixes),
                   version, issued, modified, endpoint, download_base, read_queries(root),
                   canonical.counts)
-    rel.unkept = name
+    if name is not None:
+        rel.cache = canonical_cache.Entry(name, kept, canonical.downloads)
     return rel
 
 
-def keep_canonical(rel: Release) -> None:
+def keep_canonical(rel: Release, infos: Sequence[FileInfo] = ()) -> None:
     """Keep the release's canonical form in the cache, if it was not read from there (the
-    next load of the same files reads it back)."""
-    if rel.unkept is not None:
-        canonical_cache.keep(rel.unkept, canonical_cache.Canonical(
-            rel.graph, rel.ontology, rel.shapes, rel.prefixes.prefixes, rel.counts))
-        rel.unkept = None
+    next load of the same files reads it back), with the checksums of the downloads made
+    of it (infos), if they are new."""
+    entry = rel.cache
+    if entry is None:
+        return
+    downloads = {i.name: (i.size, i.sha256) for i in infos if i.part in DOWNLOADS}
+    if entry.kept and (not downloads or downloads == entry.downloads):
+        return
+    entry.downloads = downloads or entry.downloads
+    canonical_cache.keep(entry.name, canonical_cache.Canonical(
+        rel.graph, rel.ontology, rel.shapes, rel.prefixes.prefixes, rel.counts,
+        entry.downloads))
+    entry.kept = True
 
 
 def _canonical(onto_files: list[Path], data_files: list[Path],
@@ -236,16 +244,27 @@ def _canonical(onto_files: list[Path], data_files: list[Path],
 PutFile = Callable[[str, Callable[[Any], object]], tuple[int, str]]
 
 
-def _release_files(rel: Release, put: PutFile) -> list[FileInfo]:
+#: link(name, size, sha256): whether the file name holding those bytes was put by a link
+LinkFile = Callable[[str, int, str], bool]
+
+
+def _release_files(rel: Release, put: PutFile, link: LinkFile | None = None) -> list[FileInfo]:
     """Make every top-level file of the release (the site excluded) with put, one at a time:
-    at N = 1000 the downloads are hundreds of MB each. Their FileInfos, in landing-page
-    order (the marker left out)."""
+    at N = 1000 the downloads are hundreds of MB each; or, for a download whose checksum
+    the cache knows, with link. Their FileInfos, in landing-page order (the marker left
+    out)."""
     infos: list[FileInfo] = []
+    known = rel.cache.downloads if rel.cache is not None and link is not None else {}
     for part in DOWNLOADS:
         triples = rel.part(part)
-        used = rel.prefixes.used(triples)
+        used: dict[str, str] | None = None
         for ext in RDF_FORMATS:
             name = f"{part}.{ext}"
+            if name in known and link is not None and link(name, *known[name]):
+                infos.append(_info(name, *known[name]))
+                continue
+            if used is None:
+                used = rel.prefixes.used(triples)
             size, digest = put(name, functools.partial(write_serialisation, triples, ext,
                                                        rel.prefixes, prefixes=used))
             infos.append(_info(name, size, digest))
@@ -291,12 +310,13 @@ def file_infos(files: dict[str, bytes]) -> list[FileInfo]:
             for name, data in files.items() if name != MARKER]
 
 
-def _write_release_files(rel: Release, tmp: Path,
-                         digests: dict[str, str]) -> tuple[list[FileInfo], dict[str, Path]]:
-    """Write the top-level files into tmp as they are made (none held in memory); their
-    FileInfos (landing-page order) and paths."""
+def _write_release_files(rel: Release, tmp: Path, digests: dict[str, str],
+                         previous: Path | None = None) -> tuple[list[FileInfo], dict[str, Path]]:
+    """Write the top-level files into tmp as they are made (none held in memory), or link
+    those the build being replaced (``previous``) holds already; their FileInfos
+    (landing-page order) and paths."""
     paths: dict[str, Path] = {}
-    with Writer(tmp, digests) as writer:
+    with Writer(tmp, digests, previous=previous) as writer:
 
         def put(name: str, fill: Callable[[Any], object]) -> tuple[int, str]:
             with writer.open(name) as file:
@@ -304,8 +324,19 @@ def _write_release_files(rel: Release, tmp: Path,
             paths[name] = tmp / name
             return file.size, file.sha256
 
-        infos = _release_files(rel, put)
+        def link(name: str, size: int, sha256: str) -> bool:
+            if not writer.link_known(name, size, sha256):
+                return False
+            paths[name] = tmp / name
+            return True
+
+        infos = _release_files(rel, put, link)
     return infos, paths
+
+
+def _previous_build(out: Path) -> Path | None:
+    """The build being replaced (its downloads that the cache knows are linked), if any."""
+    return out if (out / MARKER).is_file() and not out.is_symlink() else None
 
 
 def _previous_site(site: Path) -> Path | None:
@@ -348,10 +379,10 @@ def build(
         paths: dict[str, Path] = {}
 
         def downloads() -> None:
-            made, where = _write_release_files(rel, tmp, digests)
+            made, where = _write_release_files(rel, tmp, digests, _previous_build(out))
             infos.extend(made)
             paths.update(where)
-            keep_canonical(rel)  # here, not in the load: the pages need not wait for it
+            keep_canonical(rel, made)  # here, not in the load: the pages need not wait
 
         if site:
             from kzgraph.release.site import render_site
@@ -418,5 +449,5 @@ def build_site(
     if not (out / MARKER).exists():
         (out / MARKER).write_bytes(files[MARKER])
     write_sums(out)
-    keep_canonical(rel)
+    keep_canonical(rel, file_infos(files))
     return target
