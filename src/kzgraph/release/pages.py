@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from kzgraph import progress
@@ -103,7 +105,17 @@ def render_pages(items: Sequence[tuple[str, str]], render: RenderPage, w: Writer
     import signal
     import warnings
 
-    chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+    chunks = deque(items[i:i + CHUNK] for i in range(0, len(items), CHUNK))
+    taking = threading.Lock()  # the pool's feeder thread takes chunks from the front
+
+    def feed() -> Iterator[Sequence[tuple[str, str]]]:
+        while True:
+            with taking:
+                if not chunks:
+                    return
+                chunk = chunks.popleft()
+            yield chunk
+
     done = 0
     _work = (render, w)
     # The indexes stay out of the workers' garbage collections, which would visit (and
@@ -122,9 +134,20 @@ def render_pages(items: Sequence[tuple[str, str]], render: RenderPage, w: Writer
         with pool:
             # a stop that came while forking is raised here, and the pool is terminated
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
-            rendered = pool.imap_unordered(_render_chunk, chunks)
+            rendered = pool.imap_unordered(_render_chunk, feed())
             if meanwhile is not None:  # the workers' results wait in the pool's queue
                 meanwhile()
+            # Then this process renders too, from the back, while chunks are left: a
+            # worker's CPU idles while its chunk is written.
+            while True:
+                with taking:
+                    if not chunks:
+                        break
+                    chunk = chunks.pop()
+                w.write_all([file for iri, path in chunk for file in render(iri, path)])
+                w.flush()
+                done += len(chunk)
+                progress.step("pages written", done, total)
             for count, digests in rendered:
                 w.digests.update(digests)
                 done += count
