@@ -405,12 +405,14 @@ _XMLNS_RE = re.compile(rb'\s+xmlns(?::[\w.-]+)?="[^"]*"')
 def _sorted_header(data: bytes, ext: str) -> bytes:
     """pyoxigraph writes the prefix declarations in an order of its own (a hash map): sort
     them, so that the bytes depend on the triples alone."""
-    if ext == "ttl":
-        lines = data.split(b"\n")
-        n = 0
-        while n < len(lines) and lines[n].startswith(b"@prefix "):
-            n += 1
-        return b"\n".join(sorted(lines[:n]) + lines[n:])
+    if ext == "ttl":  # the declarations are the first lines: the rest is not split
+        end = 0
+        while data.startswith(b"@prefix ", end):
+            found = data.find(b"\n", end)
+            end = len(data) if found < 0 else found + 1
+        ended = data[:end].endswith(b"\n")
+        lines = data[:end - 1 if ended else end].split(b"\n") if end else []
+        return b"\n".join(sorted(lines)) + (b"\n" if ended else b"") + data[end:]
     if ext == "rdf":
         start = data.find(b"<rdf:RDF")
         end = data.find(b">", start)
