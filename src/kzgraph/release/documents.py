@@ -27,7 +27,7 @@ from kzgraph.release.bundle import LICENSE, VOID_NS
 from kzgraph.release.caches import Bounded
 from kzgraph.release.canonical import triple_key
 from kzgraph.release.conneg import RDF_EXTS
-from kzgraph.release.serialise import JsonldForms, serialise
+from kzgraph.release.serialise import JsonldForms, check_rdfxml_properties, serialise
 from kzgraph.release.site_model import Model
 
 #: What the document says of a neighbour: enough to show it by name and kind.
@@ -44,16 +44,13 @@ def dataset_iris(iri: str, subsets: Collection[str]) -> list[str]:
     return datasets
 
 
-def header_triples(m: Model, term: Any, ext: str, subsets: Collection[str]) -> list[Any]:
-    """What the document ``{term}.{ext}`` says of itself."""
+def header_said(m: Model) -> list[tuple[Any, Any]]:
+    """(predicate, object) of what a document says of itself besides its datasets; None
+    stands for the resource."""
     ox = m.ox
-    doc = ox.NamedNode(f"{term.value}.{ext}")
-    out = [ox.Triple(doc, ox.NamedNode(RDF_TYPE), ox.NamedNode(FOAF + "Document")),
-           ox.Triple(doc, ox.NamedNode(FOAF + "primaryTopic"), term),
-           ox.Triple(doc, ox.NamedNode(DCT + "license"), ox.NamedNode(LICENSE))]
-    out += [ox.Triple(doc, ox.NamedNode(VOID + "inDataset"), ox.NamedNode(d))
-            for d in dataset_iris(term.value, subsets)]
-    return out
+    return [(ox.NamedNode(RDF_TYPE), ox.NamedNode(FOAF + "Document")),
+            (ox.NamedNode(FOAF + "primaryTopic"), None),
+            (ox.NamedNode(DCT + "license"), ox.NamedNode(LICENSE))]
 
 
 class Documents:
@@ -76,6 +73,13 @@ class Documents:
         # the canonical order) and where their runs start: a header's place in the graph is
         # found among the subjects, not by a sort key per triple it passes.
         self._subjects = [str(s) for s in m.out]
+        # What every header says, made once (a NamedNode checks its IRI when made).
+        self._said = header_said(m)
+        self._in_dataset = m.ox.NamedNode(VOID + "inDataset")
+        self._datasets: dict[str, Any] = {}
+        # RDF/XML names every predicate: checked once for all documents, not per document.
+        check_rdfxml_properties([*m.rel.counts["properties"], *(p.value for p, _ in self._said),
+                                 self._in_dataset.value])
         self._starts = [m.span(s)[0] for s in m.out]  # type: ignore[index]
 
     def place(self, t: Any) -> int:
@@ -137,7 +141,17 @@ class Documents:
         says it too; one the body holds is left out). The headers differ in their subject
         alone, so they are sorted once."""
         m, graph = self.m, self.graph
-        by_ext = [(ext, header_triples(m, term, ext, self.subsets)) for ext in RDF_EXTS]
+        ox = m.ox
+        said = [(p, term if o is None else o) for p, o in self._said]
+        for d in dataset_iris(term.value, self.subsets):
+            node = self._datasets.get(d)
+            if node is None:
+                node = self._datasets[d] = ox.NamedNode(d)
+            said.append((self._in_dataset, node))
+        by_ext = []
+        for ext in RDF_EXTS:
+            doc = ox.NamedNode(f"{term.value}.{ext}")
+            by_ext.append((ext, [ox.Triple(doc, p, o) for p, o in said]))
         first = by_ext[0][1]
         ranks = sorted(range(len(first)), key=lambda k: self.key(first[k]))
         for ext, unsorted in by_ext:
@@ -171,4 +185,5 @@ class Documents:
             prefixes = self._prefixes.get(names)
             if prefixes is None:
                 prefixes = self._prefixes[names] = {p: pm.prefixes[p] for p in sorted(names)}
-            yield ext, serialise(triples, ext, pm, prefixes=prefixes, forms=self.forms)
+            yield ext, serialise(triples, ext, pm, prefixes=prefixes, forms=self.forms,
+                             checked=True)

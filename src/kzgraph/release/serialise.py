@@ -265,14 +265,15 @@ def ntriples_bytes(triples: Iterable[pyoxigraph.Triple]) -> bytes:
 
 def serialise(triples: Sequence[pyoxigraph.Triple], ext: str, pm: PrefixMap,
               prefixes: dict[str, str] | None = None,
-              forms: JsonldForms | None = None) -> bytes:
+              forms: JsonldForms | None = None, checked: bool = False) -> bytes:
     """One serialisation of sorted canonical triples ('ttl', 'nt', 'jsonld' or 'rdf');
     ``prefixes``: ``pm.used(triples)``, if the caller has it; ``forms``: see
-    :class:`JsonldForms`."""
+    :class:`JsonldForms`; ``checked``: the caller passed the predicates to
+    :func:`check_rdfxml_properties`."""
     import pyoxigraph as ox
 
     fmt = RDF_FORMATS[ext][0]
-    if ext == "rdf":
+    if ext == "rdf" and not checked:
         _check_rdfxml_predicates(triples)
     if ext == "jsonld":
         return jsonld_bytes(triples, pm, prefixes, forms)
@@ -389,8 +390,12 @@ _WRITABLE: set[str] = set()
 
 
 def _check_rdfxml_predicates(triples: Iterable[Any]) -> None:
+    check_rdfxml_properties({t.predicate.value for t in triples})
+
+
+def check_rdfxml_properties(iris: Iterable[str]) -> None:
     """RDF/XML writes a predicate as an XML element name: its IRI must end in a name."""
-    for p in {t.predicate.value for t in triples} - _WRITABLE:
+    for p in set(iris) - _WRITABLE:
         if _NCNAME_END.search(p):
             _WRITABLE.add(p)
         else:
