@@ -209,21 +209,13 @@ def _link_if_same(previous: str, path: str, data: bytes, mode: int) -> bool:
     fd = _open_previous(previous, len(data), mode)
     if fd is None:
         return False
-    try:
-        held = bytearray(len(data) + 1)  # one byte more: a file grown since is no match
-        view, size = memoryview(held), 0
-        while size < len(held):
-            got = os.readv(fd, [view[size:]])
-            if not got:
-                break
-            size += got
-        if size != len(data) or held[:size] != data:
-            return False
+    try:  # one byte more: a file grown since is no match
+        same = os.pread(fd, len(data) + 1, 0) == data
     except OSError:
         return False
     finally:
         os.close(fd)
-    return _link(previous, path)
+    return same and _link(previous, path)
 
 
 def _open_previous(previous: str, size: int, mode: int) -> int | None:
