@@ -603,6 +603,66 @@ def test_a_graph_validated_in_full_is_not_validated_again_until_a_file_changes(
     assert calls == [False] * 5
 
 
+def test_a_bundle_loaded_again_is_read_back_from_the_canonical_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: Path) -> None:
+    """The canonical graphs of the same files are read back, not computed again: the same
+    triples, prefixes and statistics; a changed file, or an entry that cannot be read, is
+    computed anew, never an error."""
+    from kzgraph.release import canonical, canonical_cache, orchestrator
+
+    bundle, _files, _shapes = _bundle_copy(tmp_path)
+    computed: list[int] = []
+    real = canonical.canonical_triples
+
+    def counted(triples: Any) -> Any:
+        computed.append(1)
+        return real(triples)
+
+    monkeypatch.setattr(orchestrator, "canonical_triples", counted)
+
+    def loaded() -> tuple[Any, ...]:
+        rel = orchestrator.load_release(bundle, validate=False)
+        orchestrator.keep_canonical(rel)
+        return rel.graph, rel.ontology, rel.shapes, rel.prefixes.prefixes, rel.counts
+
+    first = loaded()
+    assert len(computed) == 3 and first[0] and first[1] and first[2]
+    assert loaded() == first and len(computed) == 3  # read back
+    [entry] = (cache / "canonical").iterdir()
+    data = bundle / "data" / "facts.ttl"
+    data.write_text(data.read_text(encoding="utf-8").replace('"@en', ' (edited)"@en', 1),
+                    encoding="utf-8")
+    edited = loaded()
+    assert len(computed) == 6 and edited[0] != first[0]
+    assert sorted(p.name for p in (cache / "canonical").iterdir()) == sorted(
+        [entry.name, canonical_cache.key(bundle_files(bundle, "ontology"),
+                                         bundle_files(bundle, "data"),
+                                         bundle_files(bundle, "shapes"))])
+    for part in ("graph.nt", "meta.json"):  # an entry cut short or damaged is a miss
+        for kept in (cache / "canonical").iterdir():
+            (kept / part).write_bytes((kept / part).read_bytes()[:-40])
+        assert loaded() == edited
+    assert len(computed) == 12
+
+
+def test_a_rebuild_links_the_downloads_whose_checksums_the_cache_knows(
+        built: Path, tmp_path: Path, cache: Path) -> None:
+    """A rebuild of the same files links the previous build's downloads (the cache knows
+    their checksums) instead of writing them again; one changed in place is written anew,
+    and the release is the same."""
+    out = build(tmp_path / "dist", root=BUNDLE)
+    downloads = [out / f"{part}.{ext}" for part in DOWNLOADS for ext in RDF_FORMATS]
+    inodes = {path.name: path.stat().st_ino for path in downloads}
+    changed = out / "kzgraph.nt"
+    text = changed.read_bytes()
+    changed.write_bytes(text.replace(b"<", b"{", 1))  # same size, other bytes
+    build(out, root=BUNDLE)
+    assert all_files(out) == all_files(built)
+    assert changed.stat().st_ino != inodes["kzgraph.nt"]
+    assert {path.name for path in downloads if path.stat().st_ino == inodes[path.name]} == \
+        {path.name for path in downloads} - {"kzgraph.nt"}
+
+
 def test_a_file_edited_during_a_validation_is_not_vouched_for(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: Path) -> None:
     from kzgraph import conformance_memo, native_validation, validation
