@@ -273,18 +273,14 @@ def _has(name: str, downloads: Mapping[str, bytes | Path] | None,
 
 
 def _put(w: Writer, name: str, downloads: Mapping[str, bytes | Path] | None,
-         files: Sequence[FileInfo]) -> bool:
-    """Put the download ``name`` into the site (from its bytes, or a copy of its file);
-    False if there is none."""
-    source = (downloads or {}).get(name)
+         files: Sequence[FileInfo]) -> None:
+    """Put the download ``name``, which :func:`_has` found, into the site (from its bytes,
+    or a copy of its file)."""
+    source = (downloads or {})[name]
     if isinstance(source, Path):
-        digest = next((f.sha256 for f in files if f.name == name), None)
-        if digest is None:
-            return False
-        w.copy(name, source, digest)
-    elif source is not None:
+        w.copy(name, source, next(f.sha256 for f in files if f.name == name))
+    else:
         w.write(name, source)
-    return source is not None
 
 
 def _listing(m: Model, terms: Iterable[Any], root: str = "../") -> list[dict[str, Any]]:
