@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from kzgraph.conformance_memo import file_sha256
 from kzgraph.errors import InputError
 
 MARKER = ".kzgraph-build"
@@ -98,7 +99,7 @@ def write_sums(folder: Path, digests: Mapping[str, str] | None = None) -> None:
                 if rel in skip:
                     continue
                 path = os.path.join(folder, rel)
-                digest = known.get(path) or hashlib.sha256(Path(path).read_bytes()).hexdigest()
+                digest = known.get(path) or file_sha256(Path(path))  # read a block at a time
                 out.write(f"{digest}  {rel}\n")
         os.chmod(tmp, _umask_mode() & 0o666)
         os.replace(tmp, folder / SUMS)
@@ -273,26 +274,40 @@ def _copy_file(path: str, source: Path, digest: str) -> str:
     return digest
 
 
-class HashedFile:
-    """A binary file being written, its SHA-256 and size kept as it is written."""
+class Checksum:
+    """A binary sink that keeps the size and SHA-256 of what is written to it, and nothing
+    else."""
 
-    def __init__(self, path: str) -> None:
-        self._file = open(path, "wb")  # noqa: SIM115 (closed by close or the with block)
+    def __init__(self) -> None:
         self._hash = hashlib.sha256()
         self.size = 0
 
     def write(self, data: bytes) -> int:
-        self._file.write(data)
         self._hash.update(data)
         self.size += len(data)
         return len(data)
 
     def flush(self) -> None:
-        self._file.flush()
+        pass
 
     @property
     def sha256(self) -> str:
         return self._hash.hexdigest()
+
+
+class HashedFile(Checksum):
+    """A binary file being written, its SHA-256 and size kept as it is written."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self._file = open(path, "wb")  # noqa: SIM115 (closed by close or the with block)
+
+    def write(self, data: bytes) -> int:
+        self._file.write(data)
+        return super().write(data)
+
+    def flush(self) -> None:
+        self._file.flush()
 
     def close(self) -> None:
         self._file.close()

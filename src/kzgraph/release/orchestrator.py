@@ -39,6 +39,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from kzgraph.conformance_memo import file_sha256
 from kzgraph.errors import InputError, KzgraphError, ValidationFailed
 from kzgraph.namespaces import (
     OWL,
@@ -60,6 +61,7 @@ from kzgraph.release.bundle import (
 from kzgraph.release.canonical import canonical_triples, read_triples
 from kzgraph.release.folder import (
     MARKER,
+    Checksum,
     Writer,
     check_out_dir,
     new_temp_dir,
@@ -244,7 +246,8 @@ def _canonical(onto_files: list[Path], data_files: list[Path],
 PutFile = Callable[[str, Callable[[Any], object]], tuple[int, str]]
 
 
-#: link(name, size, sha256): whether the file name holding those bytes was put by a link
+#: link(name, size, sha256): whether the file name holding those bytes was put (by a link),
+#: or needs no putting, without being made
 LinkFile = Callable[[str, int, str], bool]
 
 
@@ -426,19 +429,20 @@ def build_site(
     check_out_dir(out, force=force)
     rel = load_release(root, sparql_endpoint=sparql_endpoint, endpoint=endpoint,
                        download_base=download_base)
-    files = release_files(rel)
-    present = set()
-    for name, data in files.items():
-        path = out / name
-        if path.is_file() and path.stat().st_size == len(data) and \
-                hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(data).digest():
-            present.add(name)
+    infos, small = _release_checksums(rel)
+    present: dict[str, bytes | Path] = {}  # the files in out that the release would write
+    for info in infos:
+        path = out / info.name
+        if path.is_file() and path.stat().st_size == info.size and \
+                file_sha256(path) == info.sha256:
+            present[info.name] = path  # copied into the site from there
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     target = out / "site"
     tmp = new_temp_dir(target)
+    digests: dict[str, str] = {}
     try:
-        render_site(rel, tmp, file_infos(files), present, files,
+        render_site(rel, tmp, infos, set(present), present, digests=digests,
                     previous=_previous_site(target))
         swap_into_place(tmp, target)
     except BaseException:
@@ -447,7 +451,30 @@ def build_site(
             shutil.rmtree(out, ignore_errors=True)
         raise
     if not (out / MARKER).exists():
-        (out / MARKER).write_bytes(files[MARKER])
-    write_sums(out)
-    keep_canonical(rel, file_infos(files))
+        (out / MARKER).write_bytes(small[MARKER])
+    # What was just written, or checked, is not read again (at N = 1000: a million files)
+    known = {os.path.join(target, os.path.relpath(path, tmp)): digest
+             for path, digest in digests.items()}
+    known.update((str(present[i.name]), i.sha256) for i in infos if i.name in present)
+    write_sums(out, known)
+    keep_canonical(rel, infos)
     return target
+
+
+def _release_checksums(rel: Release) -> tuple[list[FileInfo], dict[str, bytes]]:
+    """The FileInfos of the release's top-level files (landing-page order), and the bytes of
+    the small ones (VoID, context, marker). No download is held: each is serialised into its
+    checksum, or not at all where the cache knows it (at N = 1000 they are 760 MB)."""
+    small: dict[str, bytes] = {}
+
+    def put(name: str, fill: Callable[[Any], object]) -> tuple[int, str]:
+        if name.partition(".")[0] in DOWNLOADS:
+            sink = Checksum()
+            fill(sink)
+            return sink.size, sink.sha256
+        buffer = io.BytesIO()
+        fill(buffer)
+        data = small[name] = buffer.getvalue()
+        return len(data), hashlib.sha256(data).hexdigest()
+
+    return _release_files(rel, put, lambda _name, _size, _sha256: True), small
