@@ -549,14 +549,15 @@ def _invalid_bundle(tmp_path: Path) -> Path:
     return bundle
 
 
+@pytest.mark.parametrize("command", ["build", "site"])
 def test_invalid_graph_is_refused_and_nothing_is_written(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capsys: pytest.CaptureFixture[str], command: str) -> None:
     monkeypatch.setenv("KZGRAPH_HOME", str(_invalid_bundle(tmp_path)))
     work = tmp_path / "work"
     work.mkdir()
     out = work / "dist"
-    assert main(["build", "--out", str(out)]) == 1
+    assert main([command, "--out", str(out)]) == 1
     captured = capsys.readouterr()
     assert "nowhere" in captured.out  # the validation report, on stdout
     assert "does not conform" in captured.err
@@ -840,6 +841,41 @@ def test_site_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert (full / "site" / "kzgraph.ttl").read_bytes() == (full / "kzgraph.ttl").read_bytes()
     if shutil.which("sha256sum"):
         assert subprocess.run(["sha256sum", "-c", "--quiet", SUMS], cwd=full).returncode == 0
+
+
+def test_the_site_command_holds_no_download(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             cache: Path) -> None:
+    """`kzgraph site` makes each download only into its checksum (at N = 1000 they are
+    hundreds of MB each), and not at all where the cache knows it; a download in the
+    release folder that differs is listed, not copied."""
+    from kzgraph.release import orchestrator
+
+    made: list[Any] = []
+    real = orchestrator.write_serialisation
+
+    def spied(triples: Any, ext: str, pm: Any, out: Any, **kwargs: Any) -> None:
+        made.append(type(out).__name__)
+        real(triples, ext, pm, out, **kwargs)
+
+    monkeypatch.setattr(orchestrator, "write_serialisation", spied)
+    out = tmp_path / "dist"
+    orchestrator.build_site(out, root=BUNDLE)  # empty cache folder: checksums only
+    assert made == ["Checksum"] * len(DOWNLOADS) * len(RDF_FORMATS)
+    made.clear()
+    build(out, root=BUNDLE)  # written once, and the cache knows them now
+    expected = all_files(out)
+    (out / "kzgraph.nt").write_bytes(b"changed\n")
+    made.clear()
+    orchestrator.build_site(out, root=BUNDLE)
+    assert made == []
+    assert not (out / "site" / "kzgraph.nt").exists()
+    del expected["site/kzgraph.nt"], expected["kzgraph.nt"], expected[SUMS]
+    found = all_files(out)
+    del found["kzgraph.nt"], found[SUMS]
+    assert {k: v for k, v in found.items() if k != "site/index.html"} == \
+        {k: v for k, v in expected.items() if k != "site/index.html"}
+    if shutil.which("sha256sum"):
+        assert subprocess.run(["sha256sum", "-c", "--quiet", SUMS], cwd=out).returncode == 0
 
 
 def test_missing_bundle_is_an_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

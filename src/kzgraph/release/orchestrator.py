@@ -423,33 +423,44 @@ def build_site(
     refused (InputError, exit 2); an invalid graph is refused (ValidationFailed, exit 1).
     SHA256SUMS of ``out`` is rewritten. ``sparql_endpoint`` and ``download_base`` as for
     :func:`build`. Returns the site folder."""
+    from kzgraph.paths import bundle_root
     from kzgraph.release.site import render_site
 
     out = Path(out).absolute()
     check_out_dir(out, force=force)
-    rel = load_release(root, sparql_endpoint=sparql_endpoint, endpoint=endpoint,
-                       download_base=download_base)
-    infos, small = _release_checksums(rel)
-    present: dict[str, bytes | Path] = {}  # the files in out that the release would write
-    for info in infos:
-        path = out / info.name
-        if path.is_file() and path.stat().st_size == info.size and \
-                file_sha256(path) == info.sha256:
-            present[info.name] = path  # copied into the site from there
-    created = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / "site"
-    tmp = new_temp_dir(target)
-    digests: dict[str, str] = {}
+    bundle = Path(root) if root is not None else bundle_root()
+    validation = _Validation(bundle)  # as for build: alongside, checked before the swap
     try:
-        render_site(rel, tmp, infos, set(present), present, digests=digests,
-                    previous=_previous_site(target))
-        swap_into_place(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if created:
-            shutil.rmtree(out, ignore_errors=True)
+        rel = load_release(bundle, sparql_endpoint=sparql_endpoint, endpoint=endpoint,
+                           download_base=download_base, validate=False)
+        infos, small = _release_checksums(rel)
+        present: dict[str, bytes | Path] = {}  # the files in out the release would write
+        for info in infos:
+            path = out / info.name
+            if path.is_file() and path.stat().st_size == info.size and \
+                    file_sha256(path) == info.sha256:
+                present[info.name] = path  # copied into the site from there
+        created = not out.exists()
+        out.mkdir(parents=True, exist_ok=True)
+        target = out / "site"
+        tmp = new_temp_dir(target)
+        digests: dict[str, str] = {}
+        try:
+            render_site(rel, tmp, infos, set(present), present, digests=digests,
+                        previous=_previous_site(target))
+            validation.wait()
+            swap_into_place(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if created:
+                shutil.rmtree(out, ignore_errors=True)
+            raise
+    except BaseException as exc:
+        if isinstance(exc, Exception) and not isinstance(exc, KzgraphError):
+            validation.wait()  # an invalid graph explains a crash better than its symptom
         raise
+    finally:
+        validation.close()
     if not (out / MARKER).exists():
         (out / MARKER).write_bytes(small[MARKER])
     # What was just written, or checked, is not read again (at N = 1000: a million files)
