@@ -86,11 +86,15 @@ def iter_files(folder: Path, *, links: bool = False) -> Iterator[str]:
     yield from walk(str(folder), "")
 
 
-def write_sums(folder: Path, digests: Mapping[str, str] | None = None) -> None:
+def write_sums(folder: Path, digests: Mapping[str, str] | None = None,
+               moved: tuple[Path, Path] | None = None) -> None:
     """SHA256SUMS of every file under folder (sorted paths, `sha256sum -c` format);
-    ``digests``: path -> SHA-256 of the files just written, so that they are not read back.
+    ``digests``: path -> SHA-256 of the files just written, so that they are not read back;
+    ``moved``: (before, after), the folder those of them under ``before`` were moved to
+    (looked up by their old path: at N = 1000 a second dict of a million paths is 200 MB).
     Written line by line into a temporary file of its own, left out of the list."""
     known = digests or {}
+    before, after = (f"{moved[0]}/", f"{moved[1]}/") if moved else ("", "\0")
     fd, tmp = tempfile.mkstemp(prefix=f".{SUMS}.", dir=folder)
     skip = {SUMS, os.path.basename(tmp)}
     try:
@@ -99,7 +103,8 @@ def write_sums(folder: Path, digests: Mapping[str, str] | None = None) -> None:
                 if rel in skip:
                     continue
                 path = os.path.join(folder, rel)
-                digest = known.get(path) or file_sha256(Path(path))  # read a block at a time
+                digest = known.get(before + path[len(after):] if path.startswith(after)
+                                   else path) or file_sha256(Path(path))  # a block at a time
                 out.write(f"{digest}  {rel}\n")
         os.chmod(tmp, _umask_mode() & 0o666)
         os.replace(tmp, folder / SUMS)

@@ -464,10 +464,8 @@ def build_site(
     if not (out / MARKER).exists():
         (out / MARKER).write_bytes(small[MARKER])
     # What was just written, or checked, is not read again (at N = 1000: a million files)
-    known = {os.path.join(target, os.path.relpath(path, tmp)): digest
-             for path, digest in digests.items()}
-    known.update((str(present[i.name]), i.sha256) for i in infos if i.name in present)
-    write_sums(out, known)
+    digests.update((str(present[i.name]), i.sha256) for i in infos if i.name in present)
+    write_sums(out, digests, moved=(tmp, target))
     keep_canonical(rel, infos)
     return target
 
