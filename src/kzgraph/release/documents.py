@@ -73,6 +73,7 @@ class Documents:
         # the canonical order) and where their runs start: a header's place in the graph is
         # found among the subjects, not by a sort key per triple it passes.
         self._subjects = [str(s) for s in m.out]
+        self._starts = [m.span(s)[0] for s in m.out]  # type: ignore[index]
         # What every header says, made once (a NamedNode checks its IRI when made).
         self._said = header_said(m)
         self._in_dataset = m.ox.NamedNode(VOID + "inDataset")
@@ -80,7 +81,6 @@ class Documents:
         # RDF/XML names every predicate: checked once for all documents, not per document.
         check_rdfxml_properties([*m.rel.counts["properties"], *(p.value for p, _ in self._said),
                                  self._in_dataset.value])
-        self._starts = [m.span(s)[0] for s in m.out]  # type: ignore[index]
 
     def place(self, t: Any) -> int:
         """Where triple t is, or would be, in the canonical graph."""

@@ -94,7 +94,7 @@ def write_sums(folder: Path, digests: Mapping[str, str] | None = None,
     (looked up by their old path: at N = 1000 a second dict of a million paths is 200 MB).
     Written line by line into a temporary file of its own, left out of the list."""
     known = digests or {}
-    before, after = (f"{moved[0]}/", f"{moved[1]}/") if moved else ("", "\0")
+    before, after = (f"{moved[0]}/", f"{moved[1]}/") if moved else (None, None)
     fd, tmp = tempfile.mkstemp(prefix=f".{SUMS}.", dir=folder)
     skip = {SUMS, os.path.basename(tmp)}
     try:
@@ -103,8 +103,10 @@ def write_sums(folder: Path, digests: Mapping[str, str] | None = None,
                 if rel in skip:
                     continue
                 path = os.path.join(folder, rel)
-                digest = known.get(before + path[len(after):] if path.startswith(after)
-                                   else path) or file_sha256(Path(path))  # a block at a time
+                written = (before + path[len(after):]
+                           if before is not None and after is not None and path.startswith(after)
+                           else path)
+                digest = known.get(written) or file_sha256(Path(path))  # a block at a time
                 out.write(f"{digest}  {rel}\n")
         os.chmod(tmp, _umask_mode() & 0o666)
         os.replace(tmp, folder / SUMS)

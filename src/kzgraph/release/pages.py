@@ -1,5 +1,6 @@
 """The resource pages of the site, rendered in this process or, for a large site on a machine
-with a second CPU, in forked worker processes.
+with a second CPU, in forked worker processes and, once its other work is done, in this
+process too (a worker's CPU idles while its chunk is written).
 
 Each page (with its four documents and type map) depends on the release's indexes alone, so
 pages can be rendered in any order by any process: the workers inherit the parent's
@@ -84,8 +85,8 @@ def render_pages(items: Sequence[tuple[str, str]], render: RenderPage, w: Writer
                  total: int, meanwhile: Callable[[], object] | None = None) -> int:
     """Write the files of render(iri, path) for every (iri, path) of items with w; progress
     as "pages written" of total. ``meanwhile``: other work of this process, done while the
-    workers render (before the pages, where there are none). Returns the number of pages
-    rendered."""
+    workers render (before the pages, where there are none); then it renders the chunks
+    the workers have not taken. Returns the number of pages rendered."""
     global _work
     workers = _workers(len(items))
     if not workers:
