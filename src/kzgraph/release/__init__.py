@@ -83,8 +83,7 @@ from kzgraph.release.serialise import (  # noqa: F401 - re-exported
 )
 from kzgraph.release.void import void_triples  # noqa: F401
 
-_ORCHESTRATOR = ("build", "build_site", "load_release", "release_files", "file_infos",
-                 "validate_bundle")
+_ORCHESTRATOR = ("build", "build_site", "load_release", "validate_bundle")
 
 
 def __getattr__(name: str) -> Any:

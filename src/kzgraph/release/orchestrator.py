@@ -286,31 +286,11 @@ def _write_bytes(data: bytes, out: Any) -> None:
     out.write(data)
 
 
-def release_files(rel: Release) -> dict[str, bytes]:
-    """name -> bytes of every top-level file of the release (the site excluded)."""
-    files: dict[str, bytes] = {}
-
-    def put(name: str, fill: Callable[[Any], object]) -> tuple[int, str]:
-        buffer = io.BytesIO()
-        fill(buffer)
-        data = files[name] = buffer.getvalue()
-        return len(data), hashlib.sha256(data).hexdigest()
-
-    _release_files(rel, put)
-    return files
-
-
 def _info(name: str, size: int, sha256: str) -> FileInfo:
     stem, _, ext = name.partition(".")
     media = RDF_FORMATS[ext][1] if ext in RDF_FORMATS else "application/ld+json"
     part = stem if stem in DOWNLOADS or stem == "void" else "context"
     return FileInfo(name, part, ext, media, size, sha256)
-
-
-def file_infos(files: dict[str, bytes]) -> list[FileInfo]:
-    """The downloadable files in landing-page order (marker left out)."""
-    return [_info(name, len(data), hashlib.sha256(data).hexdigest())
-            for name, data in files.items() if name != MARKER]
 
 
 def _write_release_files(rel: Release, tmp: Path, digests: dict[str, str],
