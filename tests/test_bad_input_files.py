@@ -73,7 +73,9 @@ def test_a_missing_path_is_named(run_cli: RunCli, tmp_path: Path, command: list[
 
 def test_a_rebuild_keeps_files_the_user_added(run_cli: RunCli, tmp_path: Path) -> None:
     dist = tmp_path / "dist"
-    assert run_cli("build", "--out", dist)[0] == 0
+    code, out, _ = run_cli("build", "--out", dist)
+    assert code == 0
+    assert f"({sum(1 for p in dist.rglob('*') if p.is_file())} files)" in out
     (dist / "CNAME").write_text("kzgraph.example.org\n", encoding="utf-8")
     (dist / "site" / "deploy-notes.md").write_text("notes\n", encoding="utf-8")
     before = sorted(p.relative_to(dist) for p in dist.rglob("*"))

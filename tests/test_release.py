@@ -395,8 +395,9 @@ def test_files_under_lists_what_rglob_lists_in_its_order(tmp_path: Path) -> None
 
 
 def test_files_added_to_a_build_are_every_unlisted_file_and_link(tmp_path: Path) -> None:
-    """What a rebuild would lose: files and symbolic links of any kind (to a folder,
-    dangling) that the build's SHA256SUMS does not list, found as ``rglob`` finds them."""
+    """What a rebuild would lose: files, symbolic links of any kind (to a folder, dangling)
+    and named pipes that the build's SHA256SUMS does not list, in the order of their
+    parts."""
     from kzgraph.release.folder import _added_files
 
     for name in ("listed.txt", "site/listed.html", "site/mine.html", "notes/x.md"):
@@ -406,12 +407,15 @@ def test_files_added_to_a_build_are_every_unlisted_file_and_link(tmp_path: Path)
     (tmp_path / "site" / "to-folder").symlink_to(tmp_path / "notes")
     (tmp_path / "dangling").symlink_to(tmp_path / "missing")
     (tmp_path / "to-file").symlink_to(tmp_path / "listed.txt")
-    expected = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")
-                      if p.is_file() or p.is_symlink())
+    os.mkfifo(tmp_path / "site" / "pipe")
+    (tmp_path / "site-b").mkdir()  # sorts after "site/…" by parts, before it as a string
+    (tmp_path / "site-b" / "x").write_text("x", encoding="utf-8")
+    expected = [p.relative_to(tmp_path).as_posix() for p in sorted(tmp_path.rglob("*"))
+                if not p.is_dir() or p.is_symlink()]
     expected = [e for e in expected if e not in ("listed.txt", "site/listed.html", SUMS)]
-    assert sorted(_added_files(tmp_path)) == expected
-    assert set(expected) == {"dangling", "notes/x.md", "site/mine.html", "site/to-folder",
-                             "to-file"}
+    assert _added_files(tmp_path) == expected
+    assert expected == ["dangling", "notes/x.md", "site/mine.html", "site/pipe",
+                        "site/to-folder", "site-b/x", "to-file"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -780,8 +784,10 @@ def test_a_rebuild_links_the_previous_builds_unchanged_files(built: Path,
     assert sorted(os.listdir(tmp_path)) == ["dist", "outside.ttl"]
 
 
+@pytest.mark.parametrize("threads", [4, 0], ids=["threads", "inline"])
 def test_a_writer_links_only_a_previous_file_of_the_same_bytes_and_mode(
-        tmp_path: Path) -> None:
+        tmp_path: Path, threads: int) -> None:
+    """Only a regular file is linked; a named pipe there is neither linked nor waited on."""
     from kzgraph.release.folder import Writer
 
     previous, new = tmp_path / "previous", tmp_path / "new"
@@ -792,14 +798,17 @@ def test_a_writer_links_only_a_previous_file_of_the_same_bytes_and_mode(
         (previous / name).write_bytes(data)
     (previous / "mode").chmod(0o600)
     (previous / "link").symlink_to("same")
-    names = [*held, "link", "absent"]
-    with Writer(new, previous=previous) as w:
-        w.write_all([(name, b"abc") for name in names])
+    os.mkfifo(previous / "pipe")
+    names = [*held, "link", "pipe", "absent"]
+    with Writer(new, threads=threads, previous=previous) as w:
+        w.write_all([(name, b"abc") for name in names[:-1]])
+        w.write("absent", "abc")
     assert {name: (new / name).read_bytes() for name in names} == dict.fromkeys(names, b"abc")
     assert [n for n in names if (previous / n).exists()
             and (new / n).samefile(previous / n)] == ["same"]
     assert {name: (previous / name).read_bytes() for name in held} == held
     assert set(w.digests.values()) == {hashlib.sha256(b"abc").hexdigest()}
+    assert sorted(w.digests) == sorted(f"{new}/{name}" for name in names)
 
 
 def test_the_mode_of_new_files_is_read_without_changing_the_umask(

@@ -80,12 +80,12 @@ def _timed(make: Callable[[], Path], describe: Callable[[Path], str]) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from kzgraph.release import build, iter_files
+    from kzgraph.release import build, built_files
 
     return _timed(
         lambda: build(args.out, sparql_endpoint=args.sparql_endpoint,
                       download_base=args.download_base, force=args.force),
-        lambda out: f"{sum(1 for _ in iter_files(out))} files")
+        lambda out: f"{built_files(out)} files")
 
 
 def run_site(args: argparse.Namespace) -> int:

@@ -67,6 +67,7 @@ from kzgraph.release.countries import (  # noqa: F401 - re-exported
 from kzgraph.release.folder import (  # noqa: F401 - re-exported
     MARKER,
     SUMS,
+    built_files,
     check_out_dir,
     files_under,
     iter_files,

@@ -50,14 +50,39 @@ def check_out_dir(out: Path, *, force: bool = False) -> None:
 
 
 def _added_files(out: Path) -> list[str]:
-    """Files in a previous build that its SHA256SUMS does not list (the user's additions)."""
+    """Files in a previous build that its SHA256SUMS does not list (the user's additions),
+    in the order of their parts. Anything but a folder counts (a symbolic link, to a folder
+    or dangling, a named pipe, a socket): kzgraph writes regular files only. The walk is
+    not sorted (at N = 100 sorting 108,000 entries a folder at a time cost a rebuild
+    0.1 s); the few found are."""
     try:
         listed = {line.split("  ", 1)[1] for line in
                   (out / SUMS).read_text(encoding="utf-8").splitlines() if "  " in line}
     except (OSError, UnicodeDecodeError):
         listed = set()
-    # Every symbolic link counts, to a folder or dangling too: it is not kzgraph's.
-    return [rel for rel in files_under(out, links=True) if rel not in listed and rel != SUMS]
+    listed.add(SUMS)
+    added: list[str] = []
+    stack = [(os.fspath(out), "")]
+    while stack:
+        path, prefix = stack.pop()
+        with os.scandir(path) as found:
+            for entry in found:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, rel + "/"))
+                elif rel not in listed:
+                    added.append(rel)
+    return sorted(added, key=lambda rel: rel.split("/"))
+
+
+def built_files(out: Path) -> int:
+    """How many files a build holds: its SHA256SUMS's lines and SHA256SUMS itself (a walk
+    where that cannot be read; at N = 100 counting the 108,000 files by a walk took 0.2 s)."""
+    try:
+        with open(out / SUMS, "rb") as sums:
+            return sum(1 for _ in sums) + 1
+    except OSError:
+        return sum(1 for _ in iter_files(out))
 
 
 def files_under(folder: Path, *, links: bool = False) -> list[str]:
@@ -230,7 +255,8 @@ def _open_previous(previous: str, size: int, mode: int) -> int | None:
     """A descriptor of previous if it is a regular file of that size and mode named nowhere
     else (one link), else None."""
     try:
-        fd = os.open(previous, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        # not blocking: a named pipe put in the previous build would wait for a writer
+        fd = os.open(previous, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
     except OSError:
         return None
     try:
@@ -329,7 +355,10 @@ class HashedFile(Checksum):
 class Writer:
     """Writes files under a folder, creating its subfolders once. The writes run on a few
     threads: creating a file waits on the file system (at N = 100 most of 100,000 files'
-    time), and a thread waits without holding the interpreter. ``digests`` collects the
+    time), and a thread waits without holding the interpreter. With ``threads=0`` they run
+    at once in the caller's thread: where the CPUs are all busy rendering (the site's
+    pages), handing each file to a thread and back cost more than the wait it hides (at
+    N = 100, 0.4 s of a 9 s rebuild). ``digests`` collects the
     SHA-256 of every file written (path -> hex), for :func:`write_sums`. ``previous``: the
     same folder of the build this one replaces, whose files that are unchanged are linked,
     not written again (see :func:`_link_if_same`). Use as a context manager: leaving it
@@ -347,7 +376,8 @@ class Writer:
         self._root = os.fspath(folder)
         self._before = None if previous is None else os.fspath(previous)
         self._made: set[str] = set()
-        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="kzgraph-write")
+        self._pool = (ThreadPoolExecutor(threads, thread_name_prefix="kzgraph-write")
+                      if threads else None)
         self._threads = threads
         # (path, future of its SHA-256) or (paths, future of their SHA-256s)
         self._pending: deque[tuple[str | list[str], Future[Any]]] = deque()
@@ -366,6 +396,10 @@ class Writer:
                   data.encode("utf-8") if isinstance(data, str) else data,
                   self._previous(rel_path))
                  for rel_path, data in files]
+        if self._pool is None:
+            self.digests.update(zip([name for name, _, _ in named],
+                                    _write_files(named, self._mode), strict=True))
+            return
         share = -(-len(named) // self._threads) if named else 1
         for i in range(0, len(named), share):
             batch = named[i:i + share]
@@ -413,6 +447,9 @@ class Writer:
 
     def _submit(self, rel_path: str, fn: Callable[..., str], *args: Any) -> None:
         name = self._path(rel_path)
+        if self._pool is None:
+            self.digests[name] = fn(name, *args)
+            return
         self._pending.append((name, self._pool.submit(fn, name, *args)))
         self._bound()
 
@@ -438,8 +475,12 @@ class Writer:
             while self._pending:
                 self._finish_one()
         finally:
+            self._shutdown()
+
+    def _shutdown(self) -> None:
+        if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pending.clear()
+        self._pending.clear()
 
     def __enter__(self) -> Writer:
         return self
@@ -449,5 +490,4 @@ class Writer:
         if exc_type is None:
             self.close()
         else:  # the error already on its way matters more than a write's
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pending.clear()
+            self._shutdown()
